@@ -1,0 +1,226 @@
+//! Errors, and the one place where an error chooses its alert.
+
+use crate::enums::{AlertDescription, ContentType, HandshakeType, ProtocolVersion};
+use std::fmt;
+
+/// Bytes that do not decode as the structure they claim to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidMessage {
+    /// The input ended while reading the named field.
+    MissingData(&'static str),
+    /// Bytes followed a complete structure.
+    TrailingData(&'static str),
+    /// A vector the RFC says must be non-empty was empty.
+    EmptyVector(&'static str),
+    /// A vector was shorter than the RFC's floor (but not empty).
+    VectorTooShort(&'static str),
+    /// A vector's length exceeded the RFC's ceiling.
+    VectorTooLong(&'static str),
+    /// A vector's length is not a multiple of its element size, or an element
+    /// does not fit in what remains of the vector.
+    BadVectorLength(&'static str),
+    /// A field held a value the RFC forbids.
+    IllegalValue(&'static str),
+    /// The same extension appeared twice in one message (RFC 5246 §7.4.1.4).
+    DuplicateExtension(u16),
+    /// A record header with a content type outside the RFC's set.
+    UnknownContentType(ContentType),
+    /// A record header whose version major byte is not 3.
+    BadRecordVersion(ProtocolVersion),
+    /// A plaintext record (or a decrypted one) longer than 2^14.
+    PlaintextRecordTooLarge(usize),
+    /// A ciphertext record longer than 2^14 + 2048.
+    CiphertextRecordTooLarge(usize),
+    /// A zero-length record of a type that must carry data.
+    EmptyRecord(ContentType),
+    /// A handshake message longer than this engine accepts.
+    HandshakeMessageTooLarge(usize),
+    /// A ChangeCipherSpec whose payload is not exactly the byte 0x01.
+    InvalidChangeCipherSpec,
+    /// An alert record that is not exactly two bytes.
+    InvalidAlert,
+    /// A handshake message was cut by a record of another content type.
+    InterleavedHandshake(ContentType),
+    /// A handshake message type that has no decoder.
+    UnknownHandshakeType(HandshakeType),
+}
+
+impl fmt::Display for InvalidMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::error::Error for InvalidMessage {}
+
+/// The peer sent something well-formed that the protocol forbids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerMisbehaved {
+    UnexpectedMessage {
+        expected: &'static str,
+        got: ContentType,
+        handshake: Option<HandshakeType>,
+    },
+    EarlyChangeCipherSpec,
+    ApplicationDataBeforeFinished,
+    SelectedUnofferedCipherSuite,
+    SelectedUnofferedVersion,
+    SelectedUnofferedCompression,
+    UnsolicitedExtension(u16),
+    NoCommonCipherSuite,
+    NullCompressionNotOffered,
+    UnsupportedVersion(ProtocolVersion),
+    InappropriateFallback,
+    BadFinished,
+    BadRecordMac,
+    RenegotiationInfoMismatch,
+    ExtendedMasterSecretMismatch,
+    HandshakeInterleavedWithCcs,
+    EmptyCertificateChain,
+}
+
+/// A certificate chain that does not validate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertificateError {
+    BadEncoding(String),
+    UnknownIssuer,
+    BadSignature,
+    UnsupportedSignatureAlgorithm(String),
+    Expired,
+    NotYetValid,
+    NotValidForName,
+    NotCa,
+    PathLenExceeded,
+    BadKeyUsage,
+    BadExtendedKeyUsage,
+    Revoked,
+    CrlExpired,
+    CrlBadSignature,
+    UnhandledCriticalExtension(String),
+}
+
+/// An engine error. Fatal errors carry the alert we send, chosen in `alert`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    InvalidMessage(InvalidMessage),
+    PeerMisbehaved(PeerMisbehaved),
+    InvalidCertificate(CertificateError),
+    /// The peer sent a fatal alert.
+    AlertReceived(AlertDescription),
+    /// AEAD open failed.
+    DecryptError,
+    /// Our own misuse: e.g. sending after close. No alert goes out.
+    InappropriateState(&'static str),
+    /// A local failure (key handling, RNG): `internal_error`.
+    Internal(&'static str),
+}
+
+impl Error {
+    /// The alert for this error: the one mapping in the engine (RFC 5246 §7.2.2).
+    /// `None` means no alert is sent (the peer's own alert, or our misuse).
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use InvalidMessage as M;
+        use PeerMisbehaved as P;
+        Some(match self {
+            Error::InvalidMessage(m) => match m {
+                M::PlaintextRecordTooLarge(_) | M::CiphertextRecordTooLarge(_) => {
+                    AlertDescription::RecordOverflow
+                }
+                M::UnknownContentType(_)
+                | M::InterleavedHandshake(_)
+                | M::UnknownHandshakeType(_)
+                | M::EmptyRecord(_) => AlertDescription::UnexpectedMessage,
+                M::BadRecordVersion(_) => AlertDescription::ProtocolVersion,
+                M::DuplicateExtension(_) | M::IllegalValue(_) => {
+                    AlertDescription::IllegalParameter
+                }
+                M::MissingData(_)
+                | M::TrailingData(_)
+                | M::EmptyVector(_)
+                | M::VectorTooShort(_)
+                | M::VectorTooLong(_)
+                | M::BadVectorLength(_)
+                | M::HandshakeMessageTooLarge(_)
+                | M::InvalidChangeCipherSpec
+                | M::InvalidAlert => AlertDescription::DecodeError,
+            },
+            Error::PeerMisbehaved(p) => match p {
+                P::UnexpectedMessage { .. }
+                | P::EarlyChangeCipherSpec
+                | P::ApplicationDataBeforeFinished
+                | P::HandshakeInterleavedWithCcs => AlertDescription::UnexpectedMessage,
+                P::SelectedUnofferedCipherSuite
+                | P::SelectedUnofferedVersion
+                | P::SelectedUnofferedCompression => AlertDescription::IllegalParameter,
+                P::UnsolicitedExtension(_) => AlertDescription::UnsupportedExtension,
+                P::NoCommonCipherSuite | P::ExtendedMasterSecretMismatch => {
+                    AlertDescription::HandshakeFailure
+                }
+                P::NullCompressionNotOffered => AlertDescription::IllegalParameter,
+                P::UnsupportedVersion(_) => AlertDescription::ProtocolVersion,
+                P::InappropriateFallback => AlertDescription::InappropriateFallback,
+                P::BadFinished => AlertDescription::DecryptError,
+                P::BadRecordMac => AlertDescription::BadRecordMac,
+                P::RenegotiationInfoMismatch => AlertDescription::HandshakeFailure,
+                P::EmptyCertificateChain => AlertDescription::DecodeError,
+            },
+            Error::InvalidCertificate(c) => match c {
+                CertificateError::BadEncoding(_) => AlertDescription::BadCertificate,
+                CertificateError::UnknownIssuer => AlertDescription::UnknownCa,
+                CertificateError::BadSignature
+                | CertificateError::NotValidForName
+                | CertificateError::NotCa
+                | CertificateError::PathLenExceeded
+                | CertificateError::BadKeyUsage
+                | CertificateError::BadExtendedKeyUsage
+                | CertificateError::CrlBadSignature => AlertDescription::BadCertificate,
+                CertificateError::UnsupportedSignatureAlgorithm(_)
+                | CertificateError::UnhandledCriticalExtension(_) => {
+                    AlertDescription::UnsupportedCertificate
+                }
+                CertificateError::Expired | CertificateError::NotYetValid => {
+                    AlertDescription::CertificateExpired
+                }
+                CertificateError::Revoked => AlertDescription::CertificateRevoked,
+                CertificateError::CrlExpired => AlertDescription::CertificateUnknown,
+            },
+            Error::DecryptError => AlertDescription::BadRecordMac,
+            Error::Internal(_) => AlertDescription::InternalError,
+            Error::AlertReceived(_) | Error::InappropriateState(_) => return None,
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidMessage(m) => write!(f, "invalid message: {m:?}"),
+            Error::PeerMisbehaved(p) => write!(f, "peer misbehaved: {p:?}"),
+            Error::InvalidCertificate(c) => write!(f, "invalid certificate: {c:?}"),
+            Error::AlertReceived(a) => write!(f, "received fatal alert: {a:?}"),
+            Error::DecryptError => f.write_str("record authentication failed"),
+            Error::InappropriateState(s) => write!(f, "inappropriate state: {s}"),
+            Error::Internal(s) => write!(f, "internal error: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<InvalidMessage> for Error {
+    fn from(m: InvalidMessage) -> Self {
+        Error::InvalidMessage(m)
+    }
+}
+
+impl From<PeerMisbehaved> for Error {
+    fn from(p: PeerMisbehaved) -> Self {
+        Error::PeerMisbehaved(p)
+    }
+}
+
+impl From<CertificateError> for Error {
+    fn from(c: CertificateError) -> Self {
+        Error::InvalidCertificate(c)
+    }
+}

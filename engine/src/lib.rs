@@ -1,0 +1,7 @@
+//! Gauntlet's reference TLS 1.2 engine: sans-IO, deterministic (randomness
+//! and time are injected), strict on every byte the peer sends.
+#![forbid(unsafe_code)]
+
+pub mod codec;
+pub mod enums;
+pub mod error;
