@@ -3,5 +3,10 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod crypto;
 pub mod enums;
 pub mod error;
+pub mod msgs;
+pub mod pki;
+pub mod provider;
+pub mod record;
