@@ -131,9 +131,7 @@ impl Error {
                 | M::UnknownHandshakeType(_)
                 | M::EmptyRecord(_) => AlertDescription::UnexpectedMessage,
                 M::BadRecordVersion(_) => AlertDescription::ProtocolVersion,
-                M::DuplicateExtension(_) | M::IllegalValue(_) => {
-                    AlertDescription::IllegalParameter
-                }
+                M::DuplicateExtension(_) | M::IllegalValue(_) => AlertDescription::IllegalParameter,
                 M::MissingData(_)
                 | M::TrailingData(_)
                 | M::EmptyVector(_)
