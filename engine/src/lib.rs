@@ -11,3 +11,4 @@ pub mod msgs;
 pub mod pki;
 pub mod provider;
 pub mod record;
+pub mod transcript;
