@@ -1,0 +1,854 @@
+//! Handshake messages (RFC 5246 §7.4): the 4-byte header (`HandshakeType
+//! msg_type; uint24 length;`) and the bodies in scope. Types without a
+//! decoder here (ServerKeyExchange, CertificateRequest, CertificateVerify,
+//! any unassigned value) keep their raw body in `HandshakePayload::Unknown`,
+//! so they round-trip and the state machine can reject them precisely.
+//!
+//! Decoding needs no context beyond the header's type: ClientKeyExchange is
+//! read as the RSA `EncryptedPreMasterSecret`, the only key exchange in scope.
+
+use super::extensions::{read_extension_block, ClientExtension, ServerExtension};
+use super::read_fixed_list;
+use crate::codec::{Codec, LenPrefix, LenWidth, Reader, TlsListElement};
+use crate::enums::{CipherSuite, Compression, ExtensionType, HandshakeType, ProtocolVersion};
+use crate::error::InvalidMessage;
+
+/// The `uint24 length` of the handshake header, as a prefix over the body.
+const HANDSHAKE_BODY: LenPrefix = LenPrefix::new(LenWidth::U24, 0, 0xff_ffff, "handshake body");
+
+opaque_vec!(
+    /// RFC 5246 §7.4.1.2: `opaque SessionID<0..32>`.
+    SessionId,
+    U8,
+    0,
+    32,
+    "session_id"
+);
+
+opaque_vec!(
+    /// RFC 5246 §7.4.2: `opaque ASN.1Cert<1..2^24-1>` (DER is not parsed here).
+    Asn1Cert,
+    U24,
+    1,
+    0xff_ffff,
+    "ASN.1Cert"
+);
+
+impl TlsListElement for Asn1Cert {
+    // RFC 5246 §7.4.2: ASN.1Cert certificate_list<0..2^24-1>;
+    const PREFIX: LenPrefix = LenPrefix::new(LenWidth::U24, 0, 0xff_ffff, "certificate_list");
+}
+
+opaque_vec!(
+    /// RFC 5246 §7.4.7.1 and §4.7: the RSA-encrypted premaster secret as
+    /// `opaque <0..2^16-1>`; the field holds the ciphertext without its length.
+    EncryptedPreMasterSecret,
+    U16,
+    0,
+    0xffff,
+    "EncryptedPreMasterSecret"
+);
+
+opaque_vec!(
+    /// RFC 5077 §3.3: `opaque ticket<0..2^16-1>`.
+    Ticket,
+    U16,
+    0,
+    0xffff,
+    "ticket"
+);
+
+/// RFC 5246 §7.4.1.2 `Random`: 32 bytes (gmt_unix_time is not interpreted).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Random(pub [u8; 32]);
+
+impl std::fmt::Debug for Random {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Random(")?;
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl Codec for Random {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let mut random = [0u8; 32];
+        random.copy_from_slice(r.take(32, "random")?);
+        Ok(Self(random))
+    }
+}
+
+/// RFC 5246 §7.4.1.2 `ClientHello`.
+///
+/// `read` expects a reader bounded by the handshake body: the extensions block
+/// is present exactly when bytes remain after `compression_methods`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientHelloPayload {
+    pub client_version: ProtocolVersion,
+    pub random: Random,
+    pub session_id: SessionId,
+    pub cipher_suites: Vec<CipherSuite>,
+    pub compression_methods: Vec<Compression>,
+    /// `None`: no extensions block; `Some(vec![])`: a present, empty block.
+    /// Decoding rejects duplicate types, so decoded values have none.
+    pub extensions: Option<Vec<ClientExtension>>,
+}
+
+impl ClientHelloPayload {
+    pub fn find_extension(&self, typ: ExtensionType) -> Option<&ClientExtension> {
+        self.extensions
+            .iter()
+            .flatten()
+            .find(|e| e.ext_type() == typ)
+    }
+}
+
+impl Codec for ClientHelloPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.client_version.encode(out);
+        self.random.encode(out);
+        self.session_id.encode(out);
+        self.cipher_suites.encode(out);
+        self.compression_methods.encode(out);
+        if let Some(exts) = &self.extensions {
+            exts.encode(out);
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            client_version: ProtocolVersion::read(r)?,
+            random: Random::read(r)?,
+            session_id: SessionId::read(r)?,
+            cipher_suites: read_fixed_list(r, 2)?,
+            compression_methods: Vec::read(r)?,
+            extensions: read_extension_block(r, ClientExtension::ext_type)?,
+        })
+    }
+}
+
+/// RFC 5246 §7.4.1.3 `ServerHello`. Same extensions-block rule as ClientHello.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerHelloPayload {
+    pub server_version: ProtocolVersion,
+    pub random: Random,
+    pub session_id: SessionId,
+    pub cipher_suite: CipherSuite,
+    pub compression_method: Compression,
+    pub extensions: Option<Vec<ServerExtension>>,
+}
+
+impl ServerHelloPayload {
+    pub fn find_extension(&self, typ: ExtensionType) -> Option<&ServerExtension> {
+        self.extensions
+            .iter()
+            .flatten()
+            .find(|e| e.ext_type() == typ)
+    }
+}
+
+impl Codec for ServerHelloPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.server_version.encode(out);
+        self.random.encode(out);
+        self.session_id.encode(out);
+        self.cipher_suite.encode(out);
+        self.compression_method.encode(out);
+        if let Some(exts) = &self.extensions {
+            exts.encode(out);
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            server_version: ProtocolVersion::read(r)?,
+            random: Random::read(r)?,
+            session_id: SessionId::read(r)?,
+            cipher_suite: CipherSuite::read(r)?,
+            compression_method: Compression::read(r)?,
+            extensions: read_extension_block(r, ServerExtension::ext_type)?,
+        })
+    }
+}
+
+/// RFC 5246 §7.4.2 `Certificate`: the sender's chain, leaf first. An empty
+/// list decodes; whether it is acceptable is the state machine's call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificatePayload(pub Vec<Asn1Cert>);
+
+impl Codec for CertificatePayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Vec::read(r).map(Self)
+    }
+}
+
+/// RFC 5077 §3.3 `NewSessionTicket`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSessionTicketPayload {
+    pub lifetime_hint: u32,
+    pub ticket: Ticket,
+}
+
+impl Codec for NewSessionTicketPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.lifetime_hint.encode(out);
+        self.ticket.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            lifetime_hint: u32::read(r)?,
+            ticket: Ticket::read(r)?,
+        })
+    }
+}
+
+/// A handshake message body, by type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandshakePayload {
+    /// RFC 5246 §7.4.1.1: empty body.
+    HelloRequest,
+    ClientHello(ClientHelloPayload),
+    ServerHello(ServerHelloPayload),
+    Certificate(CertificatePayload),
+    /// RFC 5246 §7.4.5: empty body.
+    ServerHelloDone,
+    ClientKeyExchange(EncryptedPreMasterSecret),
+    /// RFC 5246 §7.4.9: `verify_data`, the whole body. Its length (12 for our
+    /// suites) is checked by the state machine, not here.
+    Finished(Vec<u8>),
+    NewSessionTicket(NewSessionTicketPayload),
+    /// A type with no decoder here, raw body kept. Never holds a type above.
+    Unknown(HandshakeType, Vec<u8>),
+}
+
+impl HandshakePayload {
+    pub fn typ(&self) -> HandshakeType {
+        match self {
+            Self::HelloRequest => HandshakeType::HelloRequest,
+            Self::ClientHello(_) => HandshakeType::ClientHello,
+            Self::ServerHello(_) => HandshakeType::ServerHello,
+            Self::Certificate(_) => HandshakeType::Certificate,
+            Self::ServerHelloDone => HandshakeType::ServerHelloDone,
+            Self::ClientKeyExchange(_) => HandshakeType::ClientKeyExchange,
+            Self::Finished(_) => HandshakeType::Finished,
+            Self::NewSessionTicket(_) => HandshakeType::NewSessionTicket,
+            Self::Unknown(typ, _) => *typ,
+        }
+    }
+
+    /// Encodes the body alone (no header).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::HelloRequest | Self::ServerHelloDone => {}
+            Self::ClientHello(p) => p.encode(out),
+            Self::ServerHello(p) => p.encode(out),
+            Self::Certificate(p) => p.encode(out),
+            Self::ClientKeyExchange(p) => p.encode(out),
+            Self::Finished(body) | Self::Unknown(_, body) => out.extend_from_slice(body),
+            Self::NewSessionTicket(p) => p.encode(out),
+        }
+    }
+
+    /// Decodes a body of type `typ` that must fill `r` exactly.
+    pub fn read(typ: HandshakeType, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let payload = match typ {
+            HandshakeType::HelloRequest => Self::HelloRequest,
+            HandshakeType::ClientHello => Self::ClientHello(ClientHelloPayload::read(r)?),
+            HandshakeType::ServerHello => Self::ServerHello(ServerHelloPayload::read(r)?),
+            HandshakeType::Certificate => Self::Certificate(CertificatePayload::read(r)?),
+            HandshakeType::ServerHelloDone => Self::ServerHelloDone,
+            HandshakeType::ClientKeyExchange => {
+                Self::ClientKeyExchange(EncryptedPreMasterSecret::read(r)?)
+            }
+            HandshakeType::Finished => Self::Finished(r.rest().to_vec()),
+            HandshakeType::NewSessionTicket => {
+                Self::NewSessionTicket(NewSessionTicketPayload::read(r)?)
+            }
+            _ => Self::Unknown(typ, r.rest().to_vec()),
+        };
+        r.expect_empty(typ.name().unwrap_or("handshake body"))?;
+        Ok(payload)
+    }
+}
+
+/// A handshake message: header and body. `typ` equals `payload.typ()` for
+/// every decoded value and every value built with `new`; the header written
+/// by `encode` is `typ`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandshakeMessagePayload {
+    pub typ: HandshakeType,
+    pub payload: HandshakePayload,
+}
+
+impl HandshakeMessagePayload {
+    pub fn new(payload: HandshakePayload) -> Self {
+        Self {
+            typ: payload.typ(),
+            payload,
+        }
+    }
+}
+
+impl Codec for HandshakeMessagePayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.typ.encode(out);
+        HANDSHAKE_BODY.encode_with(out, |out| self.payload.encode(out));
+    }
+
+    /// RFC 5246 §7.4: the body is exactly `length` bytes: fewer available is
+    /// `MissingData("handshake body")`, bytes left inside it `TrailingData`.
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let typ = HandshakeType::read(r)?;
+        let mut body = HANDSHAKE_BODY.read_body(r)?;
+        let payload = HandshakePayload::read(typ, &mut body)?;
+        Ok(Self { typ, payload })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::enums::{HashAlgorithm, SignatureAlgorithm};
+    use crate::msgs::{decode_handshake, RenegotiatedConnection, SignatureAndHashAlgorithm};
+
+    /// Prefixes `body` with a handshake header of type `typ`, length by hand.
+    fn with_header(typ: u8, body: &[u8]) -> Vec<u8> {
+        let len = body.len();
+        let mut out = vec![typ, (len >> 16) as u8, (len >> 8) as u8, len as u8];
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// ClientHello from "The Illustrated TLS 1.2 Connection"
+    /// (https://tls12.xargs.org, Michael Driscoll), record header removed.
+    const ILLUSTRATED_CLIENT_HELLO: &str = concat!(
+        "010000a1", // client_hello, length 161
+        "0303",     // client_version TLS 1.2
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", // random
+        "00",       // session_id: empty
+        "0020",     // cipher_suites: 32 bytes, 16 suites
+        "cca8cca9c02fc030c02bc02cc013c009c014c00a009c009d002f0035c012000a",
+        "0100", // compression_methods: [null]
+        "0058", // extensions: 88 bytes
+        "0000001800160000136578616d706c652e756c666865696d2e6e6574", // server_name
+        "000500050100000000", // status_request
+        "000a000a0008001d001700180019", // supported_groups
+        "000b00020100", // ec_point_formats
+        "000d0012001004010403050105030601060302010203", // signature_algorithms
+        "ff01000100", // renegotiation_info, empty
+        "00120000", // SCT, empty
+    );
+
+    fn illustrated_client_hello() -> Vec<u8> {
+        hex::decode(ILLUSTRATED_CLIENT_HELLO).unwrap()
+    }
+
+    /// A ClientHello body built by hand from RFC 5246 §7.4.1.2, ending after
+    /// compression_methods; tests append an extensions block if they want one.
+    fn client_hello_body(session_id: &[u8], suites: &[u8], compression: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x03, 0x03]; // client_version
+        b.extend_from_slice(&[0x5a; 32]); // random
+        b.push(session_id.len() as u8);
+        b.extend_from_slice(session_id);
+        b.extend_from_slice(&[(suites.len() >> 8) as u8, suites.len() as u8]);
+        b.extend_from_slice(suites);
+        b.push(compression.len() as u8);
+        b.extend_from_slice(compression);
+        b
+    }
+
+    fn client_hello(body: &[u8]) -> Result<ClientHelloPayload, InvalidMessage> {
+        match decode_handshake(&with_header(1, body))?.payload {
+            HandshakePayload::ClientHello(ch) => Ok(ch),
+            other => panic!("not a ClientHello: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decodes_illustrated_client_hello_and_re_encodes_it_exactly() {
+        let bytes = illustrated_client_hello();
+        let msg = decode_handshake(&bytes).unwrap();
+        assert_eq!(msg.typ, HandshakeType::ClientHello);
+        let HandshakePayload::ClientHello(ch) = &msg.payload else {
+            panic!("{msg:?}")
+        };
+        assert_eq!(ch.client_version, ProtocolVersion::TLSv1_2);
+        assert_eq!(ch.random.0[31], 0x1f);
+        assert!(ch.session_id.0.is_empty());
+        assert_eq!(ch.cipher_suites.len(), 16);
+        assert_eq!(
+            ch.cipher_suites[10],
+            CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256
+        );
+        assert_eq!(ch.compression_methods, [Compression::Null]);
+        let types: Vec<u16> = ch
+            .extensions
+            .iter()
+            .flatten()
+            .map(|e| e.ext_type().0)
+            .collect();
+        assert_eq!(types, [0, 5, 10, 11, 13, 0xff01, 18]);
+        let sni = ch.find_extension(ExtensionType::ServerName).unwrap();
+        assert_eq!(sni.host_name(), Some(&b"example.ulfheim.net"[..]));
+        let Some(ClientExtension::SignatureAlgorithms(algs)) =
+            ch.find_extension(ExtensionType::SignatureAlgorithms)
+        else {
+            panic!("no signature_algorithms")
+        };
+        assert_eq!(algs.len(), 8);
+        assert_eq!(
+            algs[0],
+            SignatureAndHashAlgorithm {
+                hash: HashAlgorithm::Sha256,
+                signature: SignatureAlgorithm::Rsa
+            }
+        );
+        assert_eq!(
+            ch.find_extension(ExtensionType::RenegotiationInfo),
+            Some(&ClientExtension::RenegotiationInfo(RenegotiatedConnection(
+                vec![]
+            )))
+        );
+        assert_eq!(msg.get_encoding(), bytes);
+    }
+
+    #[test]
+    fn rejects_every_truncation_of_a_handshake_message() {
+        // RFC 5246 §7.4: a message is its 4-byte header plus `length` bytes.
+        let bytes = illustrated_client_hello();
+        for n in 0..bytes.len() {
+            assert!(
+                matches!(
+                    decode_handshake(&bytes[..n]),
+                    Err(InvalidMessage::MissingData(_))
+                ),
+                "prefix of {n} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_client_hello_body_cut_at_each_length_class() {
+        // RFC 5246 §7.4.1.2: header length adjusted to the cut body, so every
+        // field's own length prefix is what runs out. Offsets into the
+        // illustrated body (header excluded).
+        let body = &illustrated_client_hello()[4..];
+        let cases: &[(usize, InvalidMessage)] = &[
+            (1, InvalidMessage::MissingData("u16")),     // client_version
+            (20, InvalidMessage::MissingData("random")), // random
+            (34, InvalidMessage::MissingData("u8")),     // session_id length
+            (36, InvalidMessage::MissingData("u16")),    // cipher_suites length
+            (50, InvalidMessage::MissingData("cipher_suites")), // inside cipher_suites
+            (69, InvalidMessage::MissingData("u8")),     // compression length
+            (70, InvalidMessage::MissingData("compression_methods")),
+            (72, InvalidMessage::MissingData("u16")), // extensions length
+            (80, InvalidMessage::MissingData("extensions")), // inside the block
+        ];
+        for (cut, err) in cases {
+            assert_eq!(client_hello(&body[..*cut]), Err(*err), "cut at {cut}");
+        }
+        // At the end of compression_methods the hello is complete, extensions
+        // absent (RFC 5246 §7.4.1.2: "the presence of extensions can be
+        // detected by determining whether there are bytes following").
+        assert_eq!(client_hello(&body[..71]).unwrap().extensions, None);
+        for cut in (0..body.len()).filter(|&c| c != 71) {
+            assert!(client_hello(&body[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn keeps_present_but_empty_extensions_block() {
+        // RFC 5246 §7.4.1.2: an empty block `00 00` is present, not absent.
+        let mut body = client_hello_body(&[], &[0x00, 0x9c], &[0x00]);
+        body.extend_from_slice(&[0x00, 0x00]);
+        let bytes = with_header(1, &body);
+        let msg = decode_handshake(&bytes).unwrap();
+        let HandshakePayload::ClientHello(ch) = &msg.payload else {
+            panic!("{msg:?}")
+        };
+        assert_eq!(ch.extensions, Some(vec![]));
+        assert_eq!(msg.get_encoding(), bytes);
+    }
+
+    #[test]
+    fn rejects_client_hello_with_empty_cipher_suites() {
+        // RFC 5246 §7.4.1.2: cipher_suites<2..2^16-2>.
+        assert_eq!(
+            client_hello(&client_hello_body(&[], &[], &[0x00])),
+            Err(InvalidMessage::EmptyVector("cipher_suites"))
+        );
+    }
+
+    #[test]
+    fn rejects_client_hello_with_odd_cipher_suites_length() {
+        // RFC 5246 §7.4.1.2: cipher suites are two bytes each.
+        assert_eq!(
+            client_hello(&client_hello_body(&[], &[0x00, 0x9c, 0x00], &[0x00])),
+            Err(InvalidMessage::BadVectorLength("cipher_suites"))
+        );
+        assert_eq!(
+            client_hello(&client_hello_body(&[], &[0x00], &[0x00])),
+            Err(InvalidMessage::VectorTooShort("cipher_suites"))
+        );
+    }
+
+    #[test]
+    fn rejects_client_hello_with_empty_compression_methods() {
+        // RFC 5246 §7.4.1.2: compression_methods<1..2^8-1>.
+        assert_eq!(
+            client_hello(&client_hello_body(&[], &[0x00, 0x9c], &[])),
+            Err(InvalidMessage::EmptyVector("compression_methods"))
+        );
+    }
+
+    #[test]
+    fn rejects_session_id_longer_than_32_bytes() {
+        // RFC 5246 §7.4.1.2: opaque SessionID<0..32>.
+        assert_eq!(
+            client_hello(&client_hello_body(&[7; 33], &[0x00, 0x9c], &[0x00])),
+            Err(InvalidMessage::VectorTooLong("session_id"))
+        );
+        let ok = client_hello(&client_hello_body(&[7; 32], &[0x00, 0x9c], &[0x00])).unwrap();
+        assert_eq!(ok.session_id.0, [7; 32]);
+    }
+
+    #[test]
+    fn rejects_client_hello_with_duplicate_extension() {
+        // RFC 5246 §7.4.1.4: "There MUST NOT be more than one extension of
+        // the same type." Two extended_master_secret extensions:
+        let mut body = client_hello_body(&[], &[0x00, 0x9c], &[0x00]);
+        body.extend_from_slice(&[0x00, 0x08, 0x00, 0x17, 0x00, 0x00, 0x00, 0x17, 0x00, 0x00]);
+        assert_eq!(
+            client_hello(&body),
+            Err(InvalidMessage::DuplicateExtension(0x0017))
+        );
+    }
+
+    #[test]
+    fn rejects_client_hello_with_bytes_after_extensions() {
+        // RFC 5246 §7.4.1.2: nothing follows the extensions block.
+        let mut body = client_hello_body(&[], &[0x00, 0x9c], &[0x00]);
+        body.extend_from_slice(&[0x00, 0x00, 0x00]);
+        assert_eq!(
+            client_hello(&body),
+            Err(InvalidMessage::TrailingData("ClientHello"))
+        );
+    }
+
+    /// ServerHello built by hand from RFC 5246 §7.4.1.3.
+    fn server_hello_body(extensions: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x03, 0x03]; // server_version TLS 1.2
+        b.extend_from_slice(&[0x11; 32]); // random
+        b.push(0x20); // session_id length 32
+        b.extend_from_slice(&[0x22; 32]);
+        b.extend_from_slice(&[0x00, 0x9d]); // TLS_RSA_WITH_AES_256_GCM_SHA384
+        b.push(0x00); // compression null
+        b.extend_from_slice(extensions);
+        b
+    }
+
+    #[test]
+    fn decodes_hand_built_server_hello() {
+        let exts = [
+            0x00, 0x09, // extensions length 9
+            0xff, 0x01, 0x00, 0x01, 0x00, // renegotiation_info, empty
+            0x00, 0x17, 0x00, 0x00, // extended_master_secret
+        ];
+        let bytes = with_header(2, &server_hello_body(&exts));
+        assert_eq!(&bytes[..4], [0x02, 0x00, 0x00, 0x51]); // 81-byte body
+        let msg = decode_handshake(&bytes).unwrap();
+        assert_eq!(
+            msg.payload,
+            HandshakePayload::ServerHello(ServerHelloPayload {
+                server_version: ProtocolVersion::TLSv1_2,
+                random: Random([0x11; 32]),
+                session_id: SessionId(vec![0x22; 32]),
+                cipher_suite: CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+                compression_method: Compression::Null,
+                extensions: Some(vec![
+                    ServerExtension::RenegotiationInfo(RenegotiatedConnection(vec![])),
+                    ServerExtension::ExtendedMasterSecret,
+                ]),
+            })
+        );
+        assert_eq!(msg.get_encoding(), bytes);
+    }
+
+    #[test]
+    fn server_hello_distinguishes_absent_and_empty_extensions() {
+        // RFC 5246 §7.4.1.3: the block is optional; present-but-empty is kept.
+        for (tail, want) in [(&[][..], None), (&[0x00, 0x00][..], Some(vec![]))] {
+            let bytes = with_header(2, &server_hello_body(tail));
+            let msg = decode_handshake(&bytes).unwrap();
+            let HandshakePayload::ServerHello(sh) = &msg.payload else {
+                panic!("{msg:?}")
+            };
+            assert_eq!(sh.extensions, want);
+            assert_eq!(msg.get_encoding(), bytes);
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_server_hello() {
+        // RFC 5246 §7.4.1.3 field by field.
+        let mut long_sid = server_hello_body(&[]);
+        long_sid[34] = 33;
+        assert_eq!(
+            decode_handshake(&with_header(2, &long_sid)),
+            Err(InvalidMessage::VectorTooLong("session_id"))
+        );
+        let dup = server_hello_body(&[0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
+        assert_eq!(
+            decode_handshake(&with_header(2, &dup)),
+            Err(InvalidMessage::DuplicateExtension(0))
+        );
+        assert_eq!(
+            decode_handshake(&with_header(2, &server_hello_body(&[0x00, 0x00, 0x00]))),
+            Err(InvalidMessage::TrailingData("ServerHello"))
+        );
+        let body = server_hello_body(&[]);
+        assert_eq!(
+            decode_handshake(&with_header(2, &body[..68])),
+            Err(InvalidMessage::MissingData("u16")) // cipher_suite cut
+        );
+        assert_eq!(
+            decode_handshake(&with_header(2, &body[..69])),
+            Err(InvalidMessage::MissingData("u8")) // compression_method missing
+        );
+        assert_eq!(
+            decode_handshake(&with_header(2, &server_hello_body(&[0x00]))),
+            Err(InvalidMessage::MissingData("u16")) // extensions length cut
+        );
+        assert_eq!(
+            decode_handshake(&with_header(
+                2,
+                &server_hello_body(&[0x00, 0x04, 0x00, 0x17])
+            )),
+            Err(InvalidMessage::MissingData("extensions"))
+        );
+    }
+
+    #[test]
+    fn decodes_hand_built_certificate_chain() {
+        // RFC 5246 §7.4.2, by hand:
+        let bytes = [
+            0x0b, 0x00, 0x00, 0x0d, // certificate, length 13
+            0x00, 0x00, 0x0a, // certificate_list length 10
+            0x00, 0x00, 0x03, 0x30, 0x01, 0x00, // ASN.1Cert of 3 bytes
+            0x00, 0x00, 0x01, 0x30, // ASN.1Cert of 1 byte
+        ];
+        let msg = decode_handshake(&bytes).unwrap();
+        assert_eq!(
+            msg.payload,
+            HandshakePayload::Certificate(CertificatePayload(vec![
+                Asn1Cert(vec![0x30, 0x01, 0x00]),
+                Asn1Cert(vec![0x30]),
+            ]))
+        );
+        assert_eq!(msg.get_encoding(), bytes);
+    }
+
+    #[test]
+    fn decodes_empty_certificate_list() {
+        // RFC 5246 §7.4.6: a client without a certificate sends an empty list.
+        let msg = decode_handshake(&[0x0b, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00]).unwrap();
+        assert_eq!(
+            msg.payload,
+            HandshakePayload::Certificate(CertificatePayload(vec![]))
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_certificate_list() {
+        // RFC 5246 §7.4.2: ASN.1Cert<1..2^24-1> inside certificate_list<0..2^24-1>.
+        let cases: &[(&[u8], InvalidMessage)] = &[
+            (
+                &[0x00, 0x00, 0x03, 0x00, 0x00, 0x00],
+                InvalidMessage::EmptyVector("ASN.1Cert"),
+            ),
+            (
+                &[0x00, 0x00, 0x04, 0x00, 0x00, 0x05, 0x30],
+                InvalidMessage::MissingData("ASN.1Cert"),
+            ),
+            (
+                &[0x00, 0x00, 0x05, 0x00, 0x00, 0x01],
+                InvalidMessage::MissingData("certificate_list"),
+            ),
+            (
+                &[0x00, 0x00, 0x02, 0x00, 0x00],
+                InvalidMessage::MissingData("u24"),
+            ),
+            (&[0x00, 0x00], InvalidMessage::MissingData("u24")),
+            (
+                &[0x00, 0x00, 0x00, 0x00],
+                InvalidMessage::TrailingData("Certificate"),
+            ),
+        ];
+        for (body, err) in cases {
+            assert_eq!(
+                decode_handshake(&with_header(11, body)),
+                Err(*err),
+                "{body:02x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decodes_empty_bodied_messages_and_rejects_bytes_in_them() {
+        // RFC 5246 §7.4.1.1 HelloRequest and §7.4.5 ServerHelloDone: `struct { }`.
+        assert_eq!(
+            decode_handshake(&[0x00, 0x00, 0x00, 0x00]).map(|m| m.payload),
+            Ok(HandshakePayload::HelloRequest)
+        );
+        assert_eq!(
+            decode_handshake(&[0x0e, 0x00, 0x00, 0x00]).map(|m| m.payload),
+            Ok(HandshakePayload::ServerHelloDone)
+        );
+        assert_eq!(
+            decode_handshake(&[0x00, 0x00, 0x00, 0x01, 0x00]),
+            Err(InvalidMessage::TrailingData("HelloRequest"))
+        );
+        assert_eq!(
+            decode_handshake(&[0x0e, 0x00, 0x00, 0x01, 0x00]),
+            Err(InvalidMessage::TrailingData("ServerHelloDone"))
+        );
+    }
+
+    #[test]
+    fn decodes_rsa_client_key_exchange() {
+        // RFC 5246 §7.4.7.1: EncryptedPreMasterSecret with its 2-byte length.
+        let bytes = [0x10, 0x00, 0x00, 0x06, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef];
+        let msg = decode_handshake(&bytes).unwrap();
+        assert_eq!(
+            msg.payload,
+            HandshakePayload::ClientKeyExchange(EncryptedPreMasterSecret(vec![
+                0xde, 0xad, 0xbe, 0xef
+            ]))
+        );
+        assert_eq!(msg.get_encoding(), bytes);
+    }
+
+    #[test]
+    fn rejects_malformed_client_key_exchange() {
+        // RFC 5246 §7.4.7.1: the body is exactly the length-prefixed ciphertext.
+        assert_eq!(
+            decode_handshake(&[0x10, 0x00, 0x00, 0x03, 0x00, 0x04, 0xde]),
+            Err(InvalidMessage::MissingData("EncryptedPreMasterSecret"))
+        );
+        assert_eq!(
+            decode_handshake(&[0x10, 0x00, 0x00, 0x05, 0x00, 0x02, 0xaa, 0xbb, 0xcc]),
+            Err(InvalidMessage::TrailingData("ClientKeyExchange"))
+        );
+        assert_eq!(
+            decode_handshake(&[0x10, 0x00, 0x00, 0x01, 0x00]),
+            Err(InvalidMessage::MissingData("u16"))
+        );
+    }
+
+    #[test]
+    fn decodes_finished_verify_data_whole_body() {
+        // RFC 5246 §7.4.9: verify_data[verify_data_length], 12 bytes here.
+        let mut bytes = vec![0x14, 0x00, 0x00, 0x0c];
+        bytes.extend_from_slice(&[0x9a; 12]);
+        let msg = decode_handshake(&bytes).unwrap();
+        assert_eq!(msg.payload, HandshakePayload::Finished(vec![0x9a; 12]));
+        // A wrong length still decodes: the state machine checks it.
+        let short = decode_handshake(&[0x14, 0x00, 0x00, 0x02, 0x01, 0x02]).unwrap();
+        assert_eq!(short.payload, HandshakePayload::Finished(vec![1, 2]));
+    }
+
+    #[test]
+    fn decodes_new_session_ticket() {
+        // RFC 5077 §3.3, by hand:
+        let bytes = [
+            0x04, 0x00, 0x00, 0x0a, // new_session_ticket, length 10
+            0x00, 0x00, 0x1c, 0x20, // ticket_lifetime_hint 7200 s
+            0x00, 0x04, b't', b'i', b'c', b'k', // ticket
+        ];
+        let msg = decode_handshake(&bytes).unwrap();
+        assert_eq!(
+            msg.payload,
+            HandshakePayload::NewSessionTicket(NewSessionTicketPayload {
+                lifetime_hint: 7200,
+                ticket: Ticket(b"tick".to_vec()),
+            })
+        );
+        assert_eq!(msg.get_encoding(), bytes);
+    }
+
+    #[test]
+    fn rejects_malformed_new_session_ticket() {
+        // RFC 5077 §3.3: uint32 hint, then ticket<0..2^16-1> filling the body.
+        assert_eq!(
+            decode_handshake(&[0x04, 0x00, 0x00, 0x03, 0x00, 0x00, 0x1c]),
+            Err(InvalidMessage::MissingData("u32"))
+        );
+        assert_eq!(
+            decode_handshake(&[0x04, 0x00, 0x00, 0x07, 0, 0, 0, 0, 0x00, 0x05, 0xaa]),
+            Err(InvalidMessage::MissingData("ticket"))
+        );
+        assert_eq!(
+            decode_handshake(&[0x04, 0x00, 0x00, 0x07, 0, 0, 0, 0, 0x00, 0x00, 0xaa]),
+            Err(InvalidMessage::TrailingData("NewSessionTicket"))
+        );
+    }
+
+    #[test]
+    fn unknown_handshake_types_round_trip_unchanged() {
+        // RFC 5246 §7.4: ServerKeyExchange(12), CertificateRequest(13),
+        // CertificateVerify(15) and unassigned types have no decoder here.
+        for bytes in [
+            &[0x0c, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03][..],
+            &[0x0d, 0x00, 0x00, 0x00],
+            &[0x0f, 0x00, 0x00, 0x02, 0x04, 0x01],
+            &[0xfe, 0x00, 0x00, 0x01, 0xff],
+        ] {
+            let msg = decode_handshake(bytes).unwrap();
+            assert_eq!(
+                msg.payload,
+                HandshakePayload::Unknown(HandshakeType(bytes[0]), bytes[4..].to_vec())
+            );
+            assert_eq!(msg.get_encoding(), bytes);
+        }
+    }
+
+    #[test]
+    fn rejects_handshake_body_shorter_or_longer_than_declared() {
+        // RFC 5246 §7.4: `uint24 length` is the exact body length.
+        assert_eq!(
+            decode_handshake(&[0x14, 0x00, 0x00, 0x05, 1, 2, 3]),
+            Err(InvalidMessage::MissingData("handshake body"))
+        );
+        assert!(matches!(
+            decode_handshake(&[0x0e, 0x00, 0x00, 0x00, 0x00]),
+            Err(InvalidMessage::TrailingData(_))
+        ));
+        assert_eq!(
+            decode_handshake(&[0x0e, 0x00, 0x00]),
+            Err(InvalidMessage::MissingData("u24"))
+        );
+        assert_eq!(
+            decode_handshake(&[]),
+            Err(InvalidMessage::MissingData("u8"))
+        );
+    }
+
+    #[test]
+    fn new_takes_the_header_type_from_the_payload() {
+        let msg = HandshakeMessagePayload::new(HandshakePayload::ServerHelloDone);
+        assert_eq!(msg.typ, HandshakeType::ServerHelloDone);
+        assert_eq!(msg.get_encoding(), [0x0e, 0x00, 0x00, 0x00]);
+    }
+}
