@@ -331,28 +331,25 @@ mod tests {
         out
     }
 
-    /// ClientHello from "The Illustrated TLS 1.2 Connection"
-    /// (https://tls12.xargs.org, Michael Driscoll), record header removed.
-    const ILLUSTRATED_CLIENT_HELLO: &str = concat!(
-        "010000a1", // client_hello, length 161
+    /// The ClientHello that OpenSSL 3.0.19 `s_client -tls1_2` sent in our
+    /// recording `openssl-009c-ems-on` (vectors/handshakes.json, made by
+    /// vectors/gen/record_handshake.py), record header removed.
+    const OPENSSL_CLIENT_HELLO: &str = concat!(
+        "01000067", // client_hello, length 103
         "0303",     // client_version TLS 1.2
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", // random
-        "00",       // session_id: empty
-        "0020",     // cipher_suites: 32 bytes, 16 suites
-        "cca8cca9c02fc030c02bc02cc013c009c014c00a009c009d002f0035c012000a",
-        "0100", // compression_methods: [null]
-        "0058", // extensions: 88 bytes
-        "0000001800160000136578616d706c652e756c666865696d2e6e6574", // server_name
-        "000500050100000000", // status_request
-        "000a000a0008001d001700180019", // supported_groups
-        "000b00020100", // ec_point_formats
-        "000d0012001004010403050105030601060302010203", // signature_algorithms
-        "ff01000100", // renegotiation_info, empty
-        "00120000", // SCT, empty
+        "1ed4a153dc71059d8f640f862b3568e913d69fa807d953ab0bf7769aaa327eb1", // random
+        "00",             // session_id: empty
+        "0004009c00ff",   // cipher_suites: AES128-GCM-SHA256, EMPTY_RENEGOTIATION_INFO_SCSV
+        "0100",           // compression_methods: [null]
+        "003a",           // extensions: 58 bytes
+        "00230000",       // session_ticket, empty
+        "00160000",       // encrypt_then_mac, empty
+        "00170000",       // extended_master_secret, empty
+        "000d002a0028040305030603080708080809080a080b080408050806040105010601030303010302040205020602", // signature_algorithms
     );
 
-    fn illustrated_client_hello() -> Vec<u8> {
-        hex::decode(ILLUSTRATED_CLIENT_HELLO).unwrap()
+    fn openssl_client_hello() -> Vec<u8> {
+        hex::decode(OPENSSL_CLIENT_HELLO).unwrap()
     }
 
     /// A ClientHello body built by hand from RFC 5246 §7.4.1.2, ending after
@@ -377,20 +374,23 @@ mod tests {
     }
 
     #[test]
-    fn decodes_illustrated_client_hello_and_re_encodes_it_exactly() {
-        let bytes = illustrated_client_hello();
+    fn decodes_openssl_client_hello_and_re_encodes_it_exactly() {
+        let bytes = openssl_client_hello();
         let msg = decode_handshake(&bytes).unwrap();
         assert_eq!(msg.typ, HandshakeType::ClientHello);
         let HandshakePayload::ClientHello(ch) = &msg.payload else {
             panic!("{msg:?}")
         };
         assert_eq!(ch.client_version, ProtocolVersion::TLSv1_2);
-        assert_eq!(ch.random.0[31], 0x1f);
+        assert_eq!(ch.random.0[0], 0x1e);
+        assert_eq!(ch.random.0[31], 0xb1);
         assert!(ch.session_id.0.is_empty());
-        assert_eq!(ch.cipher_suites.len(), 16);
         assert_eq!(
-            ch.cipher_suites[10],
-            CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256
+            ch.cipher_suites,
+            [
+                CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+                CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+            ]
         );
         assert_eq!(ch.compression_methods, [Compression::Null]);
         let types: Vec<u16> = ch
@@ -399,27 +399,27 @@ mod tests {
             .flatten()
             .map(|e| e.ext_type().0)
             .collect();
-        assert_eq!(types, [0, 5, 10, 11, 13, 0xff01, 18]);
-        let sni = ch.find_extension(ExtensionType::ServerName).unwrap();
-        assert_eq!(sni.host_name(), Some(&b"example.ulfheim.net"[..]));
+        assert_eq!(types, [35, 22, 23, 13]);
+        assert_eq!(
+            ch.find_extension(ExtensionType::SessionTicket),
+            Some(&ClientExtension::SessionTicket(vec![]))
+        );
+        assert_eq!(
+            ch.find_extension(ExtensionType::ExtendedMasterSecret),
+            Some(&ClientExtension::ExtendedMasterSecret)
+        );
         let Some(ClientExtension::SignatureAlgorithms(algs)) =
             ch.find_extension(ExtensionType::SignatureAlgorithms)
         else {
             panic!("no signature_algorithms")
         };
-        assert_eq!(algs.len(), 8);
+        assert_eq!(algs.len(), 20);
         assert_eq!(
-            algs[0],
+            algs[11],
             SignatureAndHashAlgorithm {
                 hash: HashAlgorithm::Sha256,
                 signature: SignatureAlgorithm::Rsa
             }
-        );
-        assert_eq!(
-            ch.find_extension(ExtensionType::RenegotiationInfo),
-            Some(&ClientExtension::RenegotiationInfo(RenegotiatedConnection(
-                vec![]
-            )))
         );
         assert_eq!(msg.get_encoding(), bytes);
     }
@@ -427,7 +427,7 @@ mod tests {
     #[test]
     fn rejects_every_truncation_of_a_handshake_message() {
         // RFC 5246 §7.4: a message is its 4-byte header plus `length` bytes.
-        let bytes = illustrated_client_hello();
+        let bytes = openssl_client_hello();
         for n in 0..bytes.len() {
             assert!(
                 matches!(
@@ -443,18 +443,18 @@ mod tests {
     fn rejects_client_hello_body_cut_at_each_length_class() {
         // RFC 5246 §7.4.1.2: header length adjusted to the cut body, so every
         // field's own length prefix is what runs out. Offsets into the
-        // illustrated body (header excluded).
-        let body = &illustrated_client_hello()[4..];
+        // recorded body (header excluded).
+        let body = &openssl_client_hello()[4..];
         let cases: &[(usize, InvalidMessage)] = &[
             (1, InvalidMessage::MissingData("u16")),     // client_version
             (20, InvalidMessage::MissingData("random")), // random
             (34, InvalidMessage::MissingData("u8")),     // session_id length
             (36, InvalidMessage::MissingData("u16")),    // cipher_suites length
-            (50, InvalidMessage::MissingData("cipher_suites")), // inside cipher_suites
-            (69, InvalidMessage::MissingData("u8")),     // compression length
-            (70, InvalidMessage::MissingData("compression_methods")),
-            (72, InvalidMessage::MissingData("u16")), // extensions length
-            (80, InvalidMessage::MissingData("extensions")), // inside the block
+            (39, InvalidMessage::MissingData("cipher_suites")), // inside cipher_suites
+            (41, InvalidMessage::MissingData("u8")),     // compression length
+            (42, InvalidMessage::MissingData("compression_methods")),
+            (44, InvalidMessage::MissingData("u16")), // extensions length
+            (50, InvalidMessage::MissingData("extensions")), // inside the block
         ];
         for (cut, err) in cases {
             assert_eq!(client_hello(&body[..*cut]), Err(*err), "cut at {cut}");
@@ -462,8 +462,8 @@ mod tests {
         // At the end of compression_methods the hello is complete, extensions
         // absent (RFC 5246 §7.4.1.2: "the presence of extensions can be
         // detected by determining whether there are bytes following").
-        assert_eq!(client_hello(&body[..71]).unwrap().extensions, None);
-        for cut in (0..body.len()).filter(|&c| c != 71) {
+        assert_eq!(client_hello(&body[..43]).unwrap().extensions, None);
+        for cut in (0..body.len()).filter(|&c| c != 43) {
             assert!(client_hello(&body[..cut]).is_err(), "cut at {cut}");
         }
     }
