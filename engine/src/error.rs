@@ -94,9 +94,13 @@ pub enum CertificateError {
     BadKeyUsage,
     BadExtendedKeyUsage,
     Revoked,
+    /// A CRL for the issuer exists but is not current (thisUpdate after now
+    /// or nextUpdate before it, or no nextUpdate at all).
     CrlExpired,
     CrlBadSignature,
     UnhandledCriticalExtension(String),
+    /// Revocation checking was required but no CRL covers this issuer.
+    RevocationStatusUnknown,
 }
 
 /// An engine error. Fatal errors carry the alert we send, chosen in `alert`.
@@ -180,7 +184,11 @@ impl Error {
                     AlertDescription::CertificateExpired
                 }
                 CertificateError::Revoked => AlertDescription::CertificateRevoked,
-                CertificateError::CrlExpired => AlertDescription::CertificateUnknown,
+                // The certificate may be fine; its revocation status is
+                // unknown: "some other (unspecified) issue" (RFC 5246 §7.2.2).
+                CertificateError::CrlExpired | CertificateError::RevocationStatusUnknown => {
+                    AlertDescription::CertificateUnknown
+                }
             },
             Error::DecryptError => AlertDescription::BadRecordMac,
             Error::Internal(_) => AlertDescription::InternalError,

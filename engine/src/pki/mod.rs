@@ -1,1 +1,445 @@
-//! (to be written)
+//! X.509 certificate path building and validation (RFC 5280 §6, as TLS uses
+//! it): trust anchors, RSA signature checks (PKCS#1 v1.5 and PSS), validity at
+//! an injected time, basicConstraints/pathLen, keyUsage and extendedKeyUsage,
+//! subjectAltName matching, and CRL revocation with CRL signature and
+//! freshness checks. What is not supported fails closed with a precise error.
+//!
+//! Policy decisions (also in `vectors/pki/README.md`):
+//! - Names are compared byte for byte (issuer/subject DER), not after the
+//!   RFC 5280 §7.1 normalisation; AKI/SKI key identifiers, when both present,
+//!   must also agree.
+//! - A trust anchor is a name and a key: its own signature and validity are
+//!   not checked, but an explicit `CA:FALSE`, a keyUsage without keyCertSign,
+//!   its pathLenConstraint or an unknown critical extension (e.g. name
+//!   constraints, which we do not implement) still disqualify it. A leaf whose
+//!   DER equals an anchor is trusted directly (a pinned self-signed server).
+//! - Intermediates need basicConstraints CA:TRUE; at most
+//!   [`MAX_INTERMEDIATES`] of them, and at most [`SIGNATURE_BUDGET`] signature
+//!   checks across the whole search.
+//! - Leaf purpose: if EKU is present it must list serverAuth (or clientAuth);
+//!   anyExtendedKeyUsage does not count. If keyUsage is present, a server
+//!   leaf needs keyEncipherment (the engine's only key exchange is RSA,
+//!   RFC 5246 §7.4.2) and a client leaf digitalSignature (CertificateVerify).
+//! - Names: subjectAltName only. No fallback to the subject CN, even without
+//!   a SAN (RFC 6125 §6.4.4 permits it; we refuse, like modern browsers).
+//! - Revocation: [`RevocationPolicy::CheckIfPresent`] (default) checks each
+//!   certificate against the CRLs supplied for its issuer and passes when
+//!   there are none; [`RevocationPolicy::RequireCrl`] fails with
+//!   `RevocationStatusUnknown` instead. Among several CRLs for one issuer the
+//!   ones that verify and are current are used; if none does, the first
+//!   failure (`CrlBadSignature`, `CrlExpired`, ...) is the error.
+
+mod cert;
+mod crl;
+mod der;
+mod name;
+mod signature;
+
+pub use crl::Crl;
+pub use name::{DnsName, InvalidServerName, ServerName};
+
+use crate::error::CertificateError;
+use cert::Cert;
+
+/// The most intermediates a path may hold between leaf and trust anchor.
+pub const MAX_INTERMEDIATES: usize = 6;
+
+/// The most certificate signature checks one validation may perform, over
+/// all the paths it tries: bounds the work a hostile chain can cause.
+pub const SIGNATURE_BUDGET: u32 = 100;
+
+/// Seconds since the Unix epoch, UTC: the validation time, injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub u64);
+
+impl Time {
+    fn as_i64(self) -> i64 {
+        i64::try_from(self.0).unwrap_or(i64::MAX)
+    }
+}
+
+/// What the leaf certificate is to be used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// A TLS server (EKU id-kp-serverAuth).
+    ServerAuth,
+    /// A TLS client (EKU id-kp-clientAuth).
+    ClientAuth,
+}
+
+/// What to do when no CRL was supplied for a certificate's issuer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RevocationPolicy {
+    /// Check against the CRLs supplied; pass where there are none.
+    #[default]
+    CheckIfPresent,
+    /// Every certificate in the path needs a current CRL from its issuer.
+    RequireCrl,
+}
+
+/// Everything a validation needs besides the certificates.
+#[derive(Clone, Copy, Debug)]
+pub struct VerifyOptions<'a> {
+    /// The name to match against the leaf's subjectAltName; `None` skips the
+    /// name check (client certificates).
+    pub server_name: Option<&'a ServerName>,
+    pub now: Time,
+    pub purpose: Purpose,
+    pub revocation: RevocationPolicy,
+}
+
+/// The certificates trusted as path ends, from DER root certificates.
+#[derive(Debug, Default)]
+pub struct TrustAnchors {
+    anchors: Vec<Cert>,
+}
+
+impl TrustAnchors {
+    pub fn new() -> Self {
+        TrustAnchors::default()
+    }
+
+    /// Parses each DER certificate; any malformed one is `BadEncoding`.
+    pub fn from_der(roots: &[Vec<u8>]) -> Result<Self, CertificateError> {
+        let mut anchors = TrustAnchors::new();
+        for der in roots {
+            anchors.add_der(der)?;
+        }
+        Ok(anchors)
+    }
+
+    pub fn add_der(&mut self, der: &[u8]) -> Result<(), CertificateError> {
+        self.anchors.push(Cert::parse(der)?);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+}
+
+/// A validated path: DER certificates from the leaf to the trust anchor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedChain {
+    certs: Vec<Vec<u8>>,
+}
+
+impl VerifiedChain {
+    /// Leaf first, trust anchor last (one element when the leaf is an anchor).
+    pub fn certs(&self) -> &[Vec<u8>] {
+        &self.certs
+    }
+
+    pub fn leaf(&self) -> &[u8] {
+        self.certs.first().map_or(&[], Vec::as_slice)
+    }
+
+    pub fn anchor(&self) -> &[u8] {
+        self.certs.last().map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Validates a server's chain (leaf first, DER, as sent in Certificate) for
+/// `server_name` at `now`, checking revocation where CRLs are supplied.
+pub fn verify_server_chain(
+    chain: &[Vec<u8>],
+    roots: &TrustAnchors,
+    crls: &[Vec<u8>],
+    server_name: &ServerName,
+    now: Time,
+    purpose: Purpose,
+) -> Result<VerifiedChain, CertificateError> {
+    verify_chain(
+        chain,
+        roots,
+        crls,
+        &VerifyOptions {
+            server_name: Some(server_name),
+            now,
+            purpose,
+            revocation: RevocationPolicy::CheckIfPresent,
+        },
+    )
+}
+
+/// Validates a client's chain for clientAuth at `now` (no name check).
+pub fn verify_client_chain(
+    chain: &[Vec<u8>],
+    roots: &TrustAnchors,
+    crls: &[Vec<u8>],
+    now: Time,
+) -> Result<VerifiedChain, CertificateError> {
+    verify_chain(
+        chain,
+        roots,
+        crls,
+        &VerifyOptions {
+            server_name: None,
+            now,
+            purpose: Purpose::ClientAuth,
+            revocation: RevocationPolicy::CheckIfPresent,
+        },
+    )
+}
+
+/// Validates `chain` (leaf first; the rest in any order, extras allowed)
+/// against `roots`. A malformed certificate or CRL anywhere is `BadEncoding`.
+pub fn verify_chain(
+    chain: &[Vec<u8>],
+    roots: &TrustAnchors,
+    crls: &[Vec<u8>],
+    opts: &VerifyOptions<'_>,
+) -> Result<VerifiedChain, CertificateError> {
+    let presented = chain
+        .iter()
+        .map(|der| Cert::parse(der))
+        .collect::<Result<Vec<_>, _>>()?;
+    let crls = crls
+        .iter()
+        .map(|der| Crl::from_der(der))
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(leaf) = presented.first() else {
+        return Err(CertificateError::BadEncoding(
+            "empty certificate chain".into(),
+        ));
+    };
+    let now = opts.now.as_i64();
+
+    leaf.check_critical_extensions()?;
+    leaf.check_validity(now)?;
+
+    let certs = if roots.anchors.iter().any(|a| a.der == leaf.der) {
+        vec![leaf.der.clone()]
+    } else {
+        let mut search = PathSearch {
+            presented: &presented,
+            anchors: &roots.anchors,
+            crls: &crls,
+            revocation: opts.revocation,
+            now,
+            budget: SIGNATURE_BUDGET,
+        };
+        let mut path = vec![(Node::Presented(0), leaf)];
+        search.extend(&mut path)?;
+        path.into_iter().map(|(_, c)| c.der.clone()).collect()
+    };
+
+    check_leaf_purpose(leaf, opts.purpose)?;
+    if let Some(name) = opts.server_name {
+        let san = leaf.san.as_deref().unwrap_or(&[]);
+        if !name::matches_any(san, name) {
+            return Err(CertificateError::NotValidForName);
+        }
+    }
+    Ok(VerifiedChain { certs })
+}
+
+/// The RSA public key of a DER certificate, for RSA key exchange (RFC 5246
+/// §7.4.7.1) or CertificateVerify. Does not validate the certificate.
+pub fn leaf_public_key(cert_der: &[u8]) -> Result<rsa::PublicKey, CertificateError> {
+    Cert::parse(cert_der)?.key
+}
+
+/// RFC 5280 §4.2.1.3 and §4.2.1.12 for the end-entity certificate.
+fn check_leaf_purpose(leaf: &Cert, purpose: Purpose) -> Result<(), CertificateError> {
+    if let Some(eku) = leaf.ext_key_usage {
+        let ok = match purpose {
+            Purpose::ServerAuth => eku.server_auth,
+            Purpose::ClientAuth => eku.client_auth,
+        };
+        if !ok {
+            return Err(CertificateError::BadExtendedKeyUsage);
+        }
+    }
+    if let Some(ku) = leaf.key_usage {
+        let ok = match purpose {
+            Purpose::ServerAuth => ku.key_encipherment,
+            Purpose::ClientAuth => ku.digital_signature,
+        };
+        if !ok {
+            return Err(CertificateError::BadKeyUsage);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Node {
+    Presented(usize),
+    Anchor(usize),
+}
+
+/// Depth-first search from the leaf towards a trust anchor, trying every
+/// candidate issuer; the first complete path that also passes revocation wins.
+struct PathSearch<'a> {
+    presented: &'a [Cert],
+    anchors: &'a [Cert],
+    crls: &'a [Crl],
+    revocation: RevocationPolicy,
+    now: i64,
+    budget: u32,
+}
+
+/// Keeps the first specific error: "no issuer found" is the least telling.
+fn note(best: &mut CertificateError, e: CertificateError) {
+    if *best == CertificateError::UnknownIssuer {
+        *best = e;
+    }
+}
+
+impl<'a> PathSearch<'a> {
+    fn extend(&mut self, path: &mut Vec<(Node, &'a Cert)>) -> Result<(), CertificateError> {
+        let Some(&(_, child)) = path.last() else {
+            return Err(CertificateError::UnknownIssuer);
+        };
+        // pathLenConstraint counts the non-self-issued intermediates below
+        // the issuer (RFC 5280 §4.2.1.9, §6.1.4 (l)).
+        let below = path
+            .iter()
+            .skip(1)
+            .filter(|(_, c)| !c.is_self_issued())
+            .count();
+        let mut best = CertificateError::UnknownIssuer;
+
+        for (i, anchor) in self.anchors.iter().enumerate() {
+            if !child.may_be_issued_by(anchor) {
+                continue;
+            }
+            if let Err(e) = self.check_link(child, anchor, below, true) {
+                note(&mut best, e);
+                continue;
+            }
+            path.push((Node::Anchor(i), anchor));
+            match self.check_revocation(path) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    note(&mut best, e);
+                    path.pop();
+                }
+            }
+        }
+
+        // path holds the leaf and the intermediates so far.
+        if path.len() > MAX_INTERMEDIATES {
+            return Err(best);
+        }
+        for (i, candidate) in self.presented.iter().enumerate().skip(1) {
+            if path.iter().any(|(n, _)| *n == Node::Presented(i))
+                || !child.may_be_issued_by(candidate)
+            {
+                continue;
+            }
+            if let Err(e) = self.check_link(child, candidate, below, false) {
+                note(&mut best, e);
+                continue;
+            }
+            path.push((Node::Presented(i), candidate));
+            match self.extend(path) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    note(&mut best, e);
+                    path.pop();
+                }
+            }
+        }
+        Err(best)
+    }
+
+    /// Checks that `issuer` signed `child` and may issue certificates.
+    fn check_link(
+        &mut self,
+        child: &Cert,
+        issuer: &Cert,
+        below: usize,
+        is_anchor: bool,
+    ) -> Result<(), CertificateError> {
+        // The signature first: a candidate that did not sign `child` is not
+        // its issuer, whatever else is wrong with it.
+        if self.budget == 0 {
+            return Err(CertificateError::UnknownIssuer);
+        }
+        self.budget -= 1;
+        let alg = child.sig_alg.clone()?;
+        let key = issuer.key.as_ref().map_err(Clone::clone)?;
+        signature::verify(alg, key, &child.tbs, &child.signature)?;
+
+        issuer.check_critical_extensions()?;
+        // RFC 5280 §6.1.4 (k): an intermediate must assert CA:TRUE. A trust
+        // anchor without basicConstraints (X.509 v1 roots) is trusted as one.
+        match issuer.basic_constraints {
+            Some(bc) if !bc.ca => return Err(CertificateError::NotCa),
+            None if !is_anchor => return Err(CertificateError::NotCa),
+            _ => {}
+        }
+        // RFC 5280 §6.1.4 (m).
+        if let Some(max) = issuer.basic_constraints.and_then(|bc| bc.path_len) {
+            if u32::try_from(below).map_or(true, |b| b > max) {
+                return Err(CertificateError::PathLenExceeded);
+            }
+        }
+        // RFC 5280 §6.1.4 (n).
+        if issuer.key_usage.is_some_and(|ku| !ku.key_cert_sign) {
+            return Err(CertificateError::BadKeyUsage);
+        }
+        if !is_anchor {
+            issuer.check_validity(self.now)?;
+        }
+        Ok(())
+    }
+
+    /// RFC 5280 §6.3 for every certificate below the anchor.
+    fn check_revocation(&self, path: &[(Node, &Cert)]) -> Result<(), CertificateError> {
+        for pair in path.windows(2) {
+            if let [(_, cert), (_, issuer)] = pair {
+                self.check_revocation_of(cert, issuer)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_revocation_of(&self, cert: &Cert, issuer: &Cert) -> Result<(), CertificateError> {
+        let mut usable = false;
+        let mut first_error = None;
+        for crl in self
+            .crls
+            .iter()
+            .filter(|c| c.issuer_der() == issuer.subject)
+        {
+            match self.check_crl(crl, issuer) {
+                Ok(()) => {
+                    if crl.is_listed(&cert.serial) {
+                        return Err(CertificateError::Revoked);
+                    }
+                    usable = true;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match (usable, first_error) {
+            (true, _) => Ok(()),
+            (false, Some(e)) => Err(e),
+            (false, None) => match self.revocation {
+                RevocationPolicy::CheckIfPresent => Ok(()),
+                RevocationPolicy::RequireCrl => Err(CertificateError::RevocationStatusUnknown),
+            },
+        }
+    }
+
+    /// Is `crl` a current CRL signed by `issuer`? (RFC 5280 §6.3.3 (a), (f), (g))
+    fn check_crl(&self, crl: &Crl, issuer: &Cert) -> Result<(), CertificateError> {
+        crl.check_critical_extensions()?;
+        // §6.3.3 (f): the CRL signer's keyUsage, if present, must allow cRLSign.
+        if issuer.key_usage.is_some_and(|ku| !ku.crl_sign) {
+            return Err(CertificateError::CrlBadSignature);
+        }
+        let key = issuer.key.as_ref().map_err(Clone::clone)?;
+        crl.verify_signature(key)?;
+        crl.check_freshness(self.now)
+    }
+}
