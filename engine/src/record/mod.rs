@@ -5,6 +5,7 @@
 mod deframer;
 mod fragmenter;
 mod joiner;
+pub mod protection;
 
 pub use deframer::{Deframer, RecordLimit};
 pub use fragmenter::fragment;
