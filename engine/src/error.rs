@@ -66,6 +66,8 @@ pub enum PeerMisbehaved {
     SelectedUnofferedCipherSuite,
     SelectedUnofferedVersion,
     SelectedUnofferedCompression,
+    /// A resumed session came back with a different suite (RFC 5246 §7.4.1.3).
+    ResumedWithDifferentSuite,
     UnsolicitedExtension(u16),
     NoCommonCipherSuite,
     NullCompressionNotOffered,
@@ -153,7 +155,8 @@ impl Error {
                 | P::HandshakeInterleavedWithCcs => AlertDescription::UnexpectedMessage,
                 P::SelectedUnofferedCipherSuite
                 | P::SelectedUnofferedVersion
-                | P::SelectedUnofferedCompression => AlertDescription::IllegalParameter,
+                | P::SelectedUnofferedCompression
+                | P::ResumedWithDifferentSuite => AlertDescription::IllegalParameter,
                 P::UnsolicitedExtension(_) => AlertDescription::UnsupportedExtension,
                 P::NoCommonCipherSuite | P::ExtendedMasterSecretMismatch => {
                     AlertDescription::HandshakeFailure

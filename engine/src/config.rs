@@ -1,0 +1,218 @@
+//! Client and server configuration, the server's session cache, and the
+//! certificate-verifier seam the client uses.
+
+use crate::crypto::rsa_kx::RsaDecrypt;
+use crate::crypto::MasterSecret;
+use crate::enums::CipherSuite;
+use crate::error::CertificateError;
+use crate::provider::UnixTime;
+use crate::record::MAX_PLAINTEXT;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// The suites this engine negotiates, in our order of preference.
+pub const DEFAULT_SUITES: &[CipherSuite] = &[
+    CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+];
+
+/// Decides whether a server's certificate chain is acceptable.
+pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
+    /// `chain` is leaf first, as sent in Certificate; `server_name` is what
+    /// the client connects to (DNS name or IP literal).
+    fn verify(
+        &self,
+        chain: &[Vec<u8>],
+        server_name: &str,
+        now: UnixTime,
+    ) -> Result<(), CertificateError>;
+}
+
+/// Accepts any chain. Only for tests that are about something else.
+#[derive(Debug)]
+pub struct NoVerification;
+
+impl ServerCertVerifier for NoVerification {
+    fn verify(&self, _: &[Vec<u8>], _: &str, _: UnixTime) -> Result<(), CertificateError> {
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Offered in this order.
+    pub suites: Vec<CipherSuite>,
+    pub verifier: Arc<dyn ServerCertVerifier>,
+    /// Offer extended_master_secret (RFC 7627).
+    pub extended_master_secret: bool,
+    /// Largest record plaintext we send (1..=2^14).
+    pub max_fragment: usize,
+    /// Keep a transcript of every step.
+    pub transcript: bool,
+}
+
+impl ClientConfig {
+    pub fn new(verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        Self {
+            suites: DEFAULT_SUITES.to_vec(),
+            verifier,
+            extended_master_secret: true,
+            max_fragment: MAX_PLAINTEXT,
+            transcript: true,
+        }
+    }
+}
+
+/// The server's private key, behind the replaceable RSA backend.
+pub type ServerKey = Arc<dyn RsaDecrypt + Send + Sync>;
+
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Chosen by our preference among those the client offers.
+    pub suites: Vec<CipherSuite>,
+    /// Leaf first, DER.
+    pub cert_chain: Vec<Vec<u8>>,
+    pub key: ServerKey,
+    /// Accept extended_master_secret when offered (RFC 7627).
+    pub extended_master_secret: bool,
+    /// Session-ID resumption; `None` disables it (empty session IDs).
+    pub session_cache: Option<Arc<Mutex<SessionCache>>>,
+    pub max_fragment: usize,
+    pub transcript: bool,
+}
+
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("suites", &self.suites)
+            .field("cert_chain_len", &self.cert_chain.len())
+            .field("extended_master_secret", &self.extended_master_secret)
+            .field("session_cache", &self.session_cache.is_some())
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    pub fn new(cert_chain: Vec<Vec<u8>>, key: ServerKey) -> Self {
+        Self {
+            suites: DEFAULT_SUITES.to_vec(),
+            cert_chain,
+            key,
+            extended_master_secret: true,
+            session_cache: Some(Arc::new(Mutex::new(SessionCache::new(
+                SessionCache::DEFAULT_CAPACITY,
+            )))),
+            max_fragment: MAX_PLAINTEXT,
+            transcript: true,
+        }
+    }
+}
+
+/// What resuming a session needs (RFC 5246 §7.4.1.2, RFC 7627 §5.3).
+#[derive(Clone)]
+pub struct Session {
+    pub id: Vec<u8>,
+    pub suite: CipherSuite,
+    pub master_secret: Arc<MasterSecret>,
+    pub extended_master_secret: bool,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id_len", &self.id.len())
+            .field("suite", &self.suite)
+            .field("extended_master_secret", &self.extended_master_secret)
+            .finish()
+    }
+}
+
+/// A bounded session cache: the oldest entry goes when it is full.
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    capacity: usize,
+    order: VecDeque<Vec<u8>>,
+    map: HashMap<Vec<u8>, Session>,
+}
+
+impl SessionCache {
+    pub const DEFAULT_CAPACITY: usize = 256;
+
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            ..Self::default()
+        }
+    }
+
+    pub fn get(&self, id: &[u8]) -> Option<Session> {
+        self.map.get(id).cloned()
+    }
+
+    pub fn insert(&mut self, session: Session) {
+        if self.capacity == 0 || session.id.is_empty() {
+            return;
+        }
+        if self.map.contains_key(&session.id) {
+            self.map.insert(session.id.clone(), session);
+            return;
+        }
+        while self.map.len() >= self.capacity {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.map.remove(&old);
+                }
+                None => break,
+            }
+        }
+        self.order.push_back(session.id.clone());
+        self.map.insert(session.id.clone(), session);
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// The engine's X.509 validation (`pki`): a chain to one of `roots`, valid
+/// at the injected time, for the server name, not revoked by `crls`.
+#[derive(Debug)]
+pub struct PkiVerifier {
+    pub roots: crate::pki::TrustAnchors,
+    pub crls: Vec<Vec<u8>>,
+}
+
+impl PkiVerifier {
+    pub fn new(roots: &[Vec<u8>], crls: Vec<Vec<u8>>) -> Result<Self, CertificateError> {
+        Ok(Self {
+            roots: crate::pki::TrustAnchors::from_der(roots)?,
+            crls,
+        })
+    }
+}
+
+impl ServerCertVerifier for PkiVerifier {
+    fn verify(
+        &self,
+        chain: &[Vec<u8>],
+        server_name: &str,
+        now: UnixTime,
+    ) -> Result<(), CertificateError> {
+        let name = crate::pki::ServerName::parse(server_name)
+            .map_err(|_| CertificateError::NotValidForName)?;
+        crate::pki::verify_server_chain(
+            chain,
+            &self.roots,
+            &self.crls,
+            &name,
+            crate::pki::Time(now.0),
+            crate::pki::Purpose::ServerAuth,
+        )
+        .map(|_| ())
+    }
+}

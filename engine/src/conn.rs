@@ -1,0 +1,551 @@
+//! The sans-IO connection: peer bytes and `now` in; bytes, events and
+//! transcript steps out. `Core` owns the record layer, alerts and the
+//! transcript; the handshake states (`state::client`, `state::server`) see
+//! it through `Context`.
+
+use crate::codec::Codec;
+use crate::config::{ClientConfig, ServerConfig, Session, SessionCache};
+use crate::crypto::MasterSecret;
+use crate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion};
+use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::msgs::{
+    decode_handshake, AlertMessagePayload, ChangeCipherSpecPayload, HandshakeMessagePayload,
+};
+use crate::provider::{Provider, UnixTime};
+use crate::record::protection::{RecordOpener, RecordSealer};
+use crate::record::{fragment, Deframer, HandshakeJoiner, OpaqueRecord, RecordLimit};
+use crate::state::{self, Message, State};
+use crate::transcript::{Direction, Step, Transcript};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+/// What a connection tells its driver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    HandshakeComplete(HandshakeSummary),
+    ApplicationData(Vec<u8>),
+    /// A warning alert from the peer other than close_notify.
+    PeerWarning(AlertDescription),
+    /// The peer sent close_notify; we answered with ours.
+    PeerClosed,
+    /// The connection failed: our fatal alert went out (if the error has
+    /// one), or the peer sent a fatal alert.
+    Failed(Error),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandshakeSummary {
+    pub version: ProtocolVersion,
+    pub suite: CipherSuite,
+    pub extended_master_secret: bool,
+    pub resumed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Open,
+    /// close_notify went both ways (or the peer's arrived and ours answered).
+    Closed,
+    Failed,
+}
+
+/// State shared by both roles.
+pub(crate) struct Core {
+    pub(crate) side: Side,
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    read: Option<RecordOpener>,
+    write: Option<RecordSealer>,
+    /// Keys for the peer's direction, installed when its CCS arrives.
+    pub(crate) pending_read: Option<RecordOpener>,
+    out: Vec<u8>,
+    events: VecDeque<Event>,
+    pub(crate) transcript: Transcript,
+    pub(crate) provider: Provider,
+    /// Every handshake message so far (HelloRequest excluded), for hashes.
+    pub(crate) handshake_bytes: Vec<u8>,
+    max_fragment: usize,
+    status: Status,
+    sent_close: bool,
+    pub(crate) established: Option<HandshakeSummary>,
+    /// Application data the user sent before the handshake finished.
+    queued: Vec<Vec<u8>>,
+    pub(crate) session: Option<Session>,
+    /// Where a server stores sessions it completes.
+    pub(crate) session_cache: Option<Arc<Mutex<SessionCache>>>,
+    /// Client random and master secret, for the NSS key log.
+    pub(crate) secrets: Option<([u8; 32], Arc<MasterSecret>)>,
+    state_name: &'static str,
+    error: Option<Error>,
+}
+
+/// What a state may do to the connection while handling a message.
+pub(crate) struct Context<'a> {
+    pub(crate) core: &'a mut Core,
+    pub(crate) now: UnixTime,
+}
+
+impl Core {
+    fn new(side: Side, provider: Provider, max_fragment: usize, transcript: bool) -> Self {
+        Self {
+            side,
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::default(),
+            read: None,
+            write: None,
+            pending_read: None,
+            out: Vec::new(),
+            events: VecDeque::new(),
+            transcript: Transcript::new(transcript),
+            provider,
+            handshake_bytes: Vec::new(),
+            max_fragment,
+            status: Status::Open,
+            sent_close: false,
+            established: None,
+            queued: Vec::new(),
+            session: None,
+            session_cache: None,
+            secrets: None,
+            state_name: "Start",
+            error: None,
+        }
+    }
+
+    /// Frames (and seals, once our CCS has gone) one message's plaintext.
+    fn send_plain(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        let version = ProtocolVersion::TLSv1_2;
+        for part in fragment(payload, self.max_fragment) {
+            let body = match &mut self.write {
+                Some(sealer) => sealer.seal(typ, version, part)?,
+                None => part.to_vec(),
+            };
+            OpaqueRecord {
+                typ,
+                version,
+                payload: body,
+            }
+            .encode(&mut self.out);
+        }
+        Ok(())
+    }
+
+    fn log(
+        &mut self,
+        direction: Direction,
+        typ: ContentType,
+        what: String,
+        decoded: String,
+        bytes: &[u8],
+    ) {
+        self.transcript.push(Step {
+            direction,
+            record: Some((typ, ProtocolVersion::TLSv1_2)),
+            what,
+            decoded: Some(decoded),
+            bytes: bytes.to_vec(),
+            state_before: self.state_name,
+            state_after: self.state_name,
+        });
+    }
+
+    /// Logs a secret (or other local decision) in the transcript.
+    pub(crate) fn log_local(&mut self, what: &str, bytes: &[u8]) {
+        self.transcript.push(Step {
+            direction: Direction::Local,
+            record: None,
+            what: what.to_string(),
+            decoded: None,
+            bytes: bytes.to_vec(),
+            state_before: self.state_name,
+            state_after: self.state_name,
+        });
+    }
+
+    /// Sends one handshake message and adds it to the handshake hash input.
+    pub(crate) fn send_handshake(&mut self, msg: HandshakeMessagePayload) -> Result<(), Error> {
+        let bytes = msg.get_encoding();
+        self.handshake_bytes.extend_from_slice(&bytes);
+        self.log(
+            Direction::Sent,
+            ContentType::Handshake,
+            format!("{:?}", msg.typ),
+            format!("{:#?}", msg.payload),
+            &bytes,
+        );
+        self.send_plain(ContentType::Handshake, &bytes)
+    }
+
+    /// Sends ChangeCipherSpec, then protects everything after it with `sealer`.
+    pub(crate) fn send_ccs(&mut self, sealer: RecordSealer) -> Result<(), Error> {
+        let bytes = ChangeCipherSpecPayload.get_encoding();
+        self.log(
+            Direction::Sent,
+            ContentType::ChangeCipherSpec,
+            "ChangeCipherSpec".into(),
+            "ChangeCipherSpecPayload".into(),
+            &bytes,
+        );
+        self.send_plain(ContentType::ChangeCipherSpec, &bytes)?;
+        self.write = Some(sealer);
+        Ok(())
+    }
+
+    /// The peer's CCS arrived: its later records are protected.
+    pub(crate) fn activate_read(&mut self) -> Result<(), Error> {
+        let opener = self
+            .pending_read
+            .take()
+            .ok_or(Error::Internal("no pending read keys at ChangeCipherSpec"))?;
+        self.read = Some(opener);
+        self.deframer.set_limit(RecordLimit::Ciphertext);
+        Ok(())
+    }
+
+    pub(crate) fn set_record_version(&mut self, version: ProtocolVersion) {
+        self.deframer.set_version(version);
+    }
+
+    pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        let alert = AlertMessagePayload { level, description };
+        let bytes = alert.get_encoding();
+        self.log(
+            Direction::Sent,
+            ContentType::Alert,
+            format!("Alert {description:?}"),
+            format!("{alert:#?}"),
+            &bytes,
+        );
+        // A sealing failure here can only be sequence exhaustion; the
+        // connection is ending either way.
+        let _ = self.send_plain(ContentType::Alert, &bytes);
+    }
+
+    pub(crate) fn complete(&mut self, summary: HandshakeSummary) -> Result<(), Error> {
+        self.established = Some(summary.clone());
+        self.events.push_back(Event::HandshakeComplete(summary));
+        // The hash input is only needed during the handshake.
+        self.handshake_bytes = Vec::new();
+        for data in std::mem::take(&mut self.queued) {
+            self.send_plain(ContentType::ApplicationData, &data)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn emit(&mut self, event: Event) {
+        self.events.push_back(event);
+    }
+
+    /// Ends the connection for `err`: its alert goes out once, then nothing.
+    fn fail(&mut self, err: Error) {
+        if self.status == Status::Failed {
+            return;
+        }
+        if let Some(alert) = err.alert() {
+            self.send_alert(AlertLevel::Fatal, alert);
+        }
+        self.log_local(&format!("error: {err}"), &[]);
+        self.status = Status::Failed;
+        self.error = Some(err.clone());
+        self.events.push_back(Event::Failed(err));
+    }
+}
+
+/// One connection, client or server.
+pub struct Connection {
+    core: Core,
+    state: Option<Box<dyn State>>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("side", &self.core.side)
+            .field("state", &self.core.state_name)
+            .field("status", &self.core.status)
+            .finish()
+    }
+}
+
+impl Connection {
+    /// A client; its ClientHello is ready to write at once. `resume` offers
+    /// a session from an earlier connection to the same server.
+    pub fn client(
+        config: Arc<ClientConfig>,
+        server_name: &str,
+        provider: Provider,
+        resume: Option<Session>,
+    ) -> Result<Self, Error> {
+        let mut core = Core::new(
+            Side::Client,
+            provider,
+            config.max_fragment,
+            config.transcript,
+        );
+        let state = state::client::start(&mut core, config, server_name.to_string(), resume)?;
+        core.state_name = state.name();
+        Ok(Self {
+            core,
+            state: Some(state),
+        })
+    }
+
+    pub fn server(config: Arc<ServerConfig>, provider: Provider) -> Self {
+        let mut core = Core::new(
+            Side::Server,
+            provider,
+            config.max_fragment,
+            config.transcript,
+        );
+        core.session_cache = config.session_cache.clone();
+        let state = state::server::start(config);
+        core.state_name = state.name();
+        Self {
+            core,
+            state: Some(state),
+        }
+    }
+
+    pub fn side(&self) -> Side {
+        self.core.side
+    }
+
+    /// Offers peer bytes; returns how many were taken (at most one record's
+    /// worth is buffered: call `process` and offer the rest again).
+    pub fn read_tls(&mut self, bytes: &[u8]) -> usize {
+        if self.core.status != Status::Open {
+            return bytes.len();
+        }
+        self.core.deframer.read(bytes)
+    }
+
+    /// Offers all of `bytes`, processing as it goes.
+    pub fn feed(&mut self, mut bytes: &[u8], now: UnixTime) {
+        loop {
+            let n = self.read_tls(bytes);
+            bytes = &bytes[n..];
+            self.process(now);
+            if bytes.is_empty() || (n == 0 && self.core.deframer.buffered() == 0) {
+                break;
+            }
+        }
+    }
+
+    /// Handles every complete record buffered so far.
+    pub fn process(&mut self, now: UnixTime) {
+        while self.core.status == Status::Open {
+            match self.step(now) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.core.fail(e);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Bytes to send to the peer, drained.
+    pub fn write_tls(&mut self, out: &mut Vec<u8>) {
+        out.append(&mut self.core.out);
+    }
+
+    pub fn wants_write(&self) -> bool {
+        !self.core.out.is_empty()
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.core.events.pop_front()
+    }
+
+    /// Sends application data (queued until the handshake completes).
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.core.status != Status::Open || self.core.sent_close {
+            return Err(Error::InappropriateState("connection is closed"));
+        }
+        if self.core.established.is_none() {
+            self.core.queued.push(data.to_vec());
+            return Ok(());
+        }
+        self.core.send_plain(ContentType::ApplicationData, data)
+    }
+
+    /// Sends close_notify (RFC 5246 §7.2.1).
+    pub fn close(&mut self) {
+        if self.core.status == Status::Open && !self.core.sent_close {
+            self.core.sent_close = true;
+            self.core
+                .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+        }
+    }
+
+    pub fn is_handshaking(&self) -> bool {
+        self.core.established.is_none() && self.core.status == Status::Open
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.core.status != Status::Open
+    }
+
+    pub fn handshake(&self) -> Option<&HandshakeSummary> {
+        self.core.established.as_ref()
+    }
+
+    /// The error that ended the connection, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.core.error.as_ref()
+    }
+
+    /// The session to resume later (client) or that was stored (server).
+    pub fn session(&self) -> Option<&Session> {
+        self.core.session.as_ref()
+    }
+
+    /// The NSS key log line (`CLIENT_RANDOM …`) once keys are derived.
+    pub fn key_log_line(&self) -> Option<String> {
+        let (random, master) = self.core.secrets.as_ref()?;
+        Some(crate::crypto::key_log_line(random, master))
+    }
+
+    pub fn transcript(&self) -> &Transcript {
+        &self.core.transcript
+    }
+
+    /// The name of the state awaiting the next message.
+    pub fn state_name(&self) -> &'static str {
+        self.core.state_name
+    }
+
+    /// One unit of work: a buffered handshake message, else one record.
+    /// `Ok(false)` when nothing complete is buffered.
+    fn step(&mut self, now: UnixTime) -> Result<bool, Error> {
+        if let Some(raw) = self.core.joiner.pop()? {
+            let parsed = decode_handshake(&raw)?;
+            self.dispatch(
+                now,
+                ContentType::Handshake,
+                Message::Handshake { parsed, raw },
+            )?;
+            return Ok(true);
+        }
+        let Some(record) = self.core.deframer.pop()? else {
+            return Ok(false);
+        };
+        let plain = match &mut self.core.read {
+            Some(opener) => opener
+                .open(record.typ, record.version, &record.payload)
+                .map_err(|e| match e {
+                    Error::DecryptError => Error::PeerMisbehaved(PeerMisbehaved::BadRecordMac),
+                    other => other,
+                })?,
+            None => record.payload,
+        };
+        OpaqueRecord::check_plaintext(record.typ, plain.len())?;
+        if record.typ != ContentType::Handshake && !self.core.joiner.is_empty() {
+            return Err(InvalidMessage::InterleavedHandshake(record.typ).into());
+        }
+        match record.typ {
+            ContentType::Handshake => self.core.joiner.push(&plain)?,
+            ContentType::ChangeCipherSpec => {
+                ChangeCipherSpecPayload::read_bytes(&plain)?;
+                self.core.log(
+                    Direction::Received,
+                    ContentType::ChangeCipherSpec,
+                    "ChangeCipherSpec".into(),
+                    "ChangeCipherSpecPayload".into(),
+                    &plain,
+                );
+                self.dispatch(now, record.typ, Message::ChangeCipherSpec)?;
+            }
+            ContentType::Alert => self.handle_alert(&plain)?,
+            ContentType::ApplicationData => {
+                self.core.log(
+                    Direction::Received,
+                    ContentType::ApplicationData,
+                    "ApplicationData".into(),
+                    format!("{} bytes", plain.len()),
+                    &plain,
+                );
+                self.dispatch(now, record.typ, Message::ApplicationData(plain))?;
+            }
+            // The deframer admits no other type.
+            other => return Err(InvalidMessage::UnknownContentType(other).into()),
+        }
+        Ok(true)
+    }
+
+    fn dispatch(&mut self, now: UnixTime, typ: ContentType, msg: Message) -> Result<(), Error> {
+        if let Message::Handshake { parsed, raw } = &msg {
+            self.core.log(
+                Direction::Received,
+                typ,
+                format!("{:?}", parsed.typ),
+                format!("{:#?}", parsed.payload),
+                raw,
+            );
+        }
+        let state = self
+            .state
+            .take()
+            .ok_or(Error::Internal("no state to handle a message"))?;
+        let before = state.name();
+        let mut cx = Context {
+            core: &mut self.core,
+            now,
+        };
+        let next = state.handle(&mut cx, msg)?;
+        let after = next.name();
+        if before != after {
+            self.core.transcript.push(Step {
+                direction: Direction::Local,
+                record: None,
+                what: "state".into(),
+                decoded: None,
+                bytes: Vec::new(),
+                state_before: before,
+                state_after: after,
+            });
+        }
+        self.core.state_name = after;
+        self.state = Some(next);
+        Ok(())
+    }
+
+    fn handle_alert(&mut self, plain: &[u8]) -> Result<(), Error> {
+        let alert = AlertMessagePayload::read_bytes(plain)?;
+        self.core.log(
+            Direction::Received,
+            ContentType::Alert,
+            format!("Alert {:?}", alert.description),
+            format!("{alert:#?}"),
+            plain,
+        );
+        match (alert.level, alert.description) {
+            (AlertLevel::Warning, AlertDescription::CloseNotify) => {
+                if !self.core.sent_close {
+                    self.core.sent_close = true;
+                    self.core
+                        .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+                }
+                self.core.status = Status::Closed;
+                self.core.emit(Event::PeerClosed);
+            }
+            (AlertLevel::Warning, desc) => self.core.emit(Event::PeerWarning(desc)),
+            (AlertLevel::Fatal, desc) => {
+                let err = Error::AlertReceived(desc);
+                self.core.status = Status::Failed;
+                self.core.error = Some(err.clone());
+                self.core.emit(Event::Failed(err));
+            }
+            _ => return Err(InvalidMessage::IllegalValue("alert level").into()),
+        }
+        Ok(())
+    }
+}
