@@ -3,4 +3,7 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
+pub mod builtin;
+pub mod serve;
+pub mod tcp;
 pub mod vectors;

@@ -33,6 +33,7 @@ mod cert;
 mod crl;
 mod der;
 mod name;
+pub mod pem;
 mod signature;
 
 pub use crl::Crl;

@@ -1,0 +1,96 @@
+//! The built-in reference target's identity: the test PKI from
+//! `vectors/pki/` (made by `vectors/pki/gen.sh` with the OpenSSL CLI),
+//! compiled in so `gauntlet serve` and `connect` work without files.
+
+use gauntlet_engine::config::{PkiVerifier, ServerKey};
+use gauntlet_engine::crypto::rsa_kx::private_key_from_pem;
+use gauntlet_engine::pki::pem::der_blocks;
+use gauntlet_engine::{ClientConfig, Provider, ServerConfig};
+use std::path::Path;
+use std::sync::Arc;
+
+pub const LEAF_PEM: &[u8] = include_bytes!("../../vectors/pki/leaf.pem");
+pub const LEAF_KEY_PEM: &str = include_str!("../../vectors/pki/leaf.key");
+pub const INTERMEDIATE_PEM: &[u8] = include_bytes!("../../vectors/pki/int.pem");
+pub const ROOT_PEM: &[u8] = include_bytes!("../../vectors/pki/root.pem");
+
+/// A one-line error about a user-supplied file.
+fn file_err(path: &Path, what: impl std::fmt::Display) -> String {
+    format!("{}: {what}", path.display())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| file_err(path, e))
+}
+
+/// Certificates (PEM or DER) from a file.
+pub fn load_certs(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    der_blocks(&read(path)?, "CERTIFICATE").map_err(|e| file_err(path, format!("{e:?}")))
+}
+
+/// CRLs (PEM or DER) from a file.
+pub fn load_crls(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    der_blocks(&read(path)?, "X509 CRL").map_err(|e| file_err(path, format!("{e:?}")))
+}
+
+/// An RSA private key (PKCS#8 or PKCS#1 PEM) from a file.
+pub fn load_key(path: &Path) -> Result<ServerKey, String> {
+    let text = String::from_utf8(read(path)?).map_err(|_| file_err(path, "not a PEM file"))?;
+    let key = private_key_from_pem(&text).map_err(|_| file_err(path, "not an RSA private key"))?;
+    Ok(Arc::new(key))
+}
+
+/// The reference server's config: the built-in chain unless files are given.
+pub fn server_config(cert: Option<&Path>, key: Option<&Path>) -> Result<ServerConfig, String> {
+    let (chain, key) = match (cert, key) {
+        (Some(c), Some(k)) => (load_certs(c)?, load_key(k)?),
+        (None, None) => {
+            let mut chain = der_blocks(LEAF_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?;
+            chain
+                .extend(der_blocks(INTERMEDIATE_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?);
+            let key = private_key_from_pem(LEAF_KEY_PEM).map_err(|e| e.to_string())?;
+            (chain, Arc::new(key) as ServerKey)
+        }
+        _ => return Err("--cert and --key go together".into()),
+    };
+    Ok(ServerConfig::new(chain, key))
+}
+
+/// The reference client's config: trusts `ca` (the built-in root by default).
+pub fn client_config(ca: Option<&Path>, crls: Option<&Path>) -> Result<ClientConfig, String> {
+    let roots = match ca {
+        Some(p) => load_certs(p)?,
+        None => der_blocks(ROOT_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?,
+    };
+    let crls = match crls {
+        Some(p) => load_crls(p)?,
+        None => Vec::new(),
+    };
+    let verifier = PkiVerifier::new(&roots, crls).map_err(|e| format!("trust anchors: {e:?}"))?;
+    Ok(ClientConfig::new(Arc::new(verifier)))
+}
+
+/// A provider seeded from the OS (the harness owns randomness), or from a
+/// fixed seed for a replayable run.
+pub fn provider(seed: Option<[u8; 32]>) -> Provider {
+    let seed = seed.unwrap_or_else(os_seed);
+    Provider::from_seed(seed)
+}
+
+fn os_seed() -> [u8; 32] {
+    use std::io::Read;
+    let mut seed = [0u8; 32];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut seed))
+        .is_ok();
+    if !ok {
+        // No /dev/urandom: mix the clock and pid. Only test traffic depends on it.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        seed[..16].copy_from_slice(&t.to_le_bytes());
+        seed[16..20].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    seed
+}
