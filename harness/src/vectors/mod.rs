@@ -4,6 +4,7 @@
 //! the case and the field; it never panics.
 
 mod kinds;
+mod replay;
 
 use serde_json::{Map, Value};
 use std::fmt;
@@ -132,6 +133,17 @@ pub fn run_file(path: &Path) -> Result<FileReport, VectorFileError> {
     };
     let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
     let doc: Value = serde_json::from_str(&text).map_err(|e| err(format!("not JSON: {e}")))?;
+    run_document(path, &doc)
+}
+
+/// Runs an already-parsed vector file as if it had been read from `path`
+/// (whose directory holds `keys/`), so tests can run tampered copies of the
+/// committed files.
+pub fn run_document(path: &Path, doc: &Value) -> Result<FileReport, VectorFileError> {
+    let err = |msg: String| VectorFileError {
+        file: path.to_path_buf(),
+        msg,
+    };
     let top = Case {
         id: "(file)".into(),
         map: doc
@@ -142,7 +154,7 @@ pub fn run_file(path: &Path) -> Result<FileReport, VectorFileError> {
     let source = top.object("source").map_err(|e| err(e.0))?;
     source.str("tool").map_err(|e| err(e.0))?;
     source.str("script").map_err(|e| err(e.0))?;
-    let check =
+    let prepare =
         kinds::checker(&kind).ok_or_else(|| err(format!("field `kind`: unknown kind {kind:?}")))?;
     let cases = doc
         .get("cases")
@@ -151,6 +163,8 @@ pub fn run_file(path: &Path) -> Result<FileReport, VectorFileError> {
     if cases.is_empty() {
         return Err(err("field `cases` is empty".into()));
     }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut check = prepare(&top, dir).map_err(|e| err(e.0))?;
     let mut failures = Vec::new();
     for (i, value) in cases.iter().enumerate() {
         let map = value
@@ -162,7 +176,10 @@ pub fn run_file(path: &Path) -> Result<FileReport, VectorFileError> {
             .map(str::to_string)
             .ok_or_else(|| err(format!("case #{i}: missing field `id`")))?;
         let case = Case { id, map };
-        match check(&top, &case) {
+        // A panic inside the engine is a failed case, not a crashed run.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&case)))
+            .unwrap_or_else(|panic| Ok(Verdict::Fail(format!("panicked: {}", panic_text(&panic)))));
+        match outcome {
             Ok(Verdict::Pass) => {}
             Ok(Verdict::Fail(detail)) => failures.push(CaseFailure {
                 id: case.id.clone(),
@@ -177,6 +194,14 @@ pub fn run_file(path: &Path) -> Result<FileReport, VectorFileError> {
         cases: cases.len(),
         failures,
     })
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
 }
 
 /// What a case's check found.
