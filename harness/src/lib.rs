@@ -3,4 +3,5 @@
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
+pub mod process;
 pub mod vectors;
