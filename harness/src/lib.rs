@@ -4,6 +4,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod builtin;
+pub mod process;
 pub mod serve;
 pub mod tcp;
 pub mod vectors;
