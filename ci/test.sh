@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v gnutls-cli >/dev/null || need_apt+=(gnutls-bin)
+command -v socat >/dev/null || need_apt+=(socat)
+command -v ip >/dev/null || [ -x /usr/sbin/ip ] || need_apt+=(iproute2)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
