@@ -4,7 +4,11 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod builtin;
+pub mod case;
 pub mod process;
+pub mod script;
 pub mod serve;
+pub mod suites;
+pub mod target;
 pub mod tcp;
 pub mod vectors;

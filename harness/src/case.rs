@@ -1,0 +1,163 @@
+//! Test cases as data: a name (`Topic-Side-Variant`), the RFC clause it
+//! checks, the scripted peer's configuration, and the expected outcome.
+
+use crate::script::client::{self, ClientScript, SavedSession};
+use crate::script::transport::Transport;
+use crate::script::{Ending, Outcome};
+use gauntlet_engine::enums::AlertDescription;
+use gauntlet_engine::Provider;
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+/// Which role of the target a case tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The target is a server; Gauntlet plays a scripted client.
+    Server,
+    /// The target is a client; Gauntlet plays a scripted server.
+    Client,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// The handshake completes and application data flows.
+    Success,
+    /// The session is resumed (abbreviated handshake) and data flows.
+    Resumed,
+    /// The target ends the connection with a fatal alert from this set
+    /// (the RFC's choice first, then those the RFC also allows).
+    Alert(Vec<AlertDescription>),
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expect::Success => f.write_str("success"),
+            Expect::Resumed => f.write_str("resumed session"),
+            Expect::Alert(set) => {
+                f.write_str("fatal alert ")?;
+                for (i, a) in set.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" or ")?;
+                    }
+                    write!(f, "{a:?}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What a case's scripted peer is.
+#[derive(Clone, Debug)]
+pub enum Script {
+    Client(ClientScript),
+}
+
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    pub name: String,
+    pub rfc: &'static str,
+    pub side: Side,
+    pub script: Script,
+    pub expect: Expect,
+}
+
+impl TestCase {
+    /// A server-role case played by the scripted client.
+    pub fn server(
+        name: impl Into<String>,
+        rfc: &'static str,
+        script: ClientScript,
+        expect: Expect,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            rfc,
+            side: Side::Server,
+            script: Script::Client(script),
+            expect,
+        }
+    }
+}
+
+/// A case's verdict before expectations files are applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// The target did something else: what was expected, what came.
+    Fail(String),
+    /// The harness could not run the case (kept apart from target failures).
+    HarnessError(String),
+}
+
+/// Compares an outcome with what the case expects.
+pub fn judge(expect: &Expect, outcome: &Outcome) -> Verdict {
+    if let Some(Ending::Io(e)) = &outcome.ending {
+        return Verdict::HarnessError(e.clone());
+    }
+    let ok = match (expect, &outcome.ending) {
+        (Expect::Success, None) => true,
+        (Expect::Resumed, None) => outcome.resumed,
+        (
+            Expect::Alert(set),
+            Some(Ending::Alert {
+                level: 2,
+                description,
+            }),
+        ) => set.contains(&AlertDescription(*description)),
+        _ => false,
+    };
+    if ok {
+        Verdict::Pass
+    } else {
+        Verdict::Fail(format!("expected {expect}, got {outcome}"))
+    }
+}
+
+/// Opens a fresh connection to the target for each conversation.
+pub trait Connector: Send + Sync {
+    fn connect(&self) -> io::Result<Box<dyn Transport>>;
+    fn describe(&self) -> String;
+}
+
+/// Runs one case against a server target. The seed makes the scripted
+/// peer's randomness replayable.
+pub fn run_server_case(
+    case: &TestCase,
+    target: &dyn Connector,
+    timeout: Duration,
+    seed: [u8; 32],
+) -> (Outcome, Vec<(bool, Vec<u8>)>) {
+    let Script::Client(script) = &case.script;
+    let mut rng = Provider::from_seed(seed);
+    let mut saved: Option<SavedSession> = None;
+    if script.bugs.resume {
+        // A first, correct connection makes the session to resume.
+        let first = ClientScript {
+            bugs: Default::default(),
+            ..script.clone()
+        };
+        match target.connect() {
+            Ok(mut t) => {
+                let (outcome, session) = client::run(t.as_mut(), &first, &mut rng, timeout, None);
+                if outcome.ending.is_some() {
+                    return (outcome, t.log().to_vec());
+                }
+                saved = session;
+            }
+            Err(e) => return (Outcome::ended(Ending::Io(e.to_string()), 0), Vec::new()),
+        }
+    }
+    match target.connect() {
+        Ok(mut t) => {
+            let (outcome, _) = client::run(t.as_mut(), script, &mut rng, timeout, saved.as_ref());
+            (outcome, t.log().to_vec())
+        }
+        Err(e) => (
+            Outcome::ended(Ending::Io(format!("{}: {e}", target.describe())), 0),
+            Vec::new(),
+        ),
+    }
+}
