@@ -52,7 +52,10 @@ impl fmt::Display for Expect {
 /// What a case's scripted peer is.
 #[derive(Clone, Debug)]
 pub enum Script {
+    /// For server-role cases.
     Client(ClientScript),
+    /// For client-role cases.
+    Server(crate::script::server::ServerScript),
 }
 
 #[derive(Clone, Debug)]
@@ -130,7 +133,15 @@ pub fn run_server_case(
     timeout: Duration,
     seed: [u8; 32],
 ) -> (Outcome, Vec<(bool, Vec<u8>)>) {
-    let Script::Client(script) = &case.script;
+    let Script::Client(script) = &case.script else {
+        return (
+            Outcome::ended(
+                Ending::Io(format!("{} is not a server-role case", case.name)),
+                0,
+            ),
+            Vec::new(),
+        );
+    };
     let mut rng = Provider::from_seed(seed);
     let mut saved: Option<SavedSession> = None;
     if script.bugs.resume {
@@ -153,6 +164,43 @@ pub fn run_server_case(
     match target.connect() {
         Ok(mut t) => {
             let (outcome, _) = client::run(t.as_mut(), script, &mut rng, timeout, saved.as_ref());
+            (outcome, t.log().to_vec())
+        }
+        Err(e) => (
+            Outcome::ended(Ending::Io(format!("{}: {e}", target.describe())), 0),
+            Vec::new(),
+        ),
+    }
+}
+
+/// Produces a fresh connection from the client under test for each
+/// conversation (in memory: a new engine client; over TCP: a new run of
+/// the client command, accepted on our listener).
+pub trait Acceptor: Send + Sync {
+    fn accept(&self) -> io::Result<Box<dyn Transport>>;
+    fn describe(&self) -> String;
+}
+
+/// Runs one case against a client target.
+pub fn run_client_case(
+    case: &TestCase,
+    target: &dyn Acceptor,
+    timeout: Duration,
+    seed: [u8; 32],
+) -> (Outcome, Vec<(bool, Vec<u8>)>) {
+    let Script::Server(script) = &case.script else {
+        return (
+            Outcome::ended(
+                Ending::Io(format!("{} is not a client-role case", case.name)),
+                0,
+            ),
+            Vec::new(),
+        );
+    };
+    let mut rng = Provider::from_seed(seed);
+    match target.accept() {
+        Ok(mut t) => {
+            let outcome = crate::script::server::run(t.as_mut(), script, &mut rng, timeout);
             (outcome, t.log().to_vec())
         }
         Err(e) => (

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod robot;
+pub mod server;
 pub mod transport;
 pub mod wire;
 
