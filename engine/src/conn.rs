@@ -6,7 +6,9 @@
 use crate::codec::Codec;
 use crate::config::{ClientConfig, ServerConfig, Session, SessionCache};
 use crate::crypto::MasterSecret;
-use crate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion};
+use crate::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::msgs::{
     decode_handshake, AlertMessagePayload, ChangeCipherSpecPayload, HandshakeMessagePayload,
@@ -428,6 +430,22 @@ impl Connection {
     fn step(&mut self, now: UnixTime) -> Result<bool, Error> {
         if let Some(raw) = self.core.joiner.pop()? {
             let parsed = decode_handshake(&raw)?;
+            // RFC 5246 §7.4.1.1: a client ignores HelloRequest while it
+            // negotiates, and HelloRequest is never in the handshake hash.
+            // (Once established, `Traffic` refuses it with a warning.)
+            if self.core.side == Side::Client
+                && parsed.typ == HandshakeType::HelloRequest
+                && self.core.established.is_none()
+            {
+                self.core.log(
+                    Direction::Received,
+                    ContentType::Handshake,
+                    "HelloRequest (ignored while negotiating)".into(),
+                    format!("{:#?}", parsed.payload),
+                    &raw,
+                );
+                return Ok(true);
+            }
             self.dispatch(
                 now,
                 ContentType::Handshake,
