@@ -61,7 +61,17 @@ enum Status {
 pub(crate) struct Core {
     pub(crate) side: Side,
     deframer: Deframer,
+    /// What the deframer was told (limit, version), so a fresh one can
+    /// replace it when idle.
+    deframer_limit: RecordLimit,
+    deframer_version: Option<ProtocolVersion>,
+    /// The most bytes the deframer held since it was last renewed: a lower
+    /// bound on the capacity it keeps.
+    deframer_peak: usize,
     joiner: HandshakeJoiner,
+    /// Bytes pushed into the joiner since it was last renewed: an upper
+    /// bound on the capacity it keeps.
+    joiner_peak: usize,
     read: Option<RecordOpener>,
     write: Option<RecordSealer>,
     /// Keys for the peer's direction, installed when its CCS arrives.
@@ -98,7 +108,11 @@ impl Core {
         Self {
             side,
             deframer: Deframer::new(),
+            deframer_limit: RecordLimit::Plaintext,
+            deframer_version: None,
+            deframer_peak: 0,
             joiner: HandshakeJoiner::default(),
+            joiner_peak: 0,
             read: None,
             write: None,
             pending_read: None,
@@ -207,11 +221,13 @@ impl Core {
             .ok_or(Error::Internal("no pending read keys at ChangeCipherSpec"))?;
         self.read = Some(opener);
         self.deframer.set_limit(RecordLimit::Ciphertext);
+        self.deframer_limit = RecordLimit::Ciphertext;
         Ok(())
     }
 
     pub(crate) fn set_record_version(&mut self, version: ProtocolVersion) {
         self.deframer.set_version(version);
+        self.deframer_version = Some(version);
     }
 
     pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
@@ -238,6 +254,30 @@ impl Core {
             self.send_plain(ContentType::ApplicationData, &data)?;
         }
         Ok(())
+    }
+
+    /// Gives back buffers sized by past traffic once they are empty, so an
+    /// idle connection holds a few KiB whatever it carried before (a full
+    /// record leaves ~18 KiB in the deframer, a long certificate chain up to
+    /// 80 KiB in the joiner). Small ones are kept to avoid churn.
+    fn release_idle_buffers(&mut self) {
+        const KEEP: usize = 4096;
+        if self.deframer_peak > KEEP && self.deframer.buffered() == 0 {
+            let mut fresh = Deframer::new();
+            fresh.set_limit(self.deframer_limit);
+            if let Some(v) = self.deframer_version {
+                fresh.set_version(v);
+            }
+            self.deframer = fresh;
+            self.deframer_peak = 0;
+        }
+        if self.joiner_peak > KEEP && self.joiner.is_empty() {
+            self.joiner = HandshakeJoiner::default();
+            self.joiner_peak = 0;
+        }
+        if self.out.is_empty() && self.out.capacity() > KEEP {
+            self.out = Vec::new();
+        }
     }
 
     pub(crate) fn emit(&mut self, event: Event) {
@@ -324,7 +364,9 @@ impl Connection {
         if self.core.status != Status::Open {
             return bytes.len();
         }
-        self.core.deframer.read(bytes)
+        let n = self.core.deframer.read(bytes);
+        self.core.deframer_peak = self.core.deframer_peak.max(self.core.deframer.buffered());
+        n
     }
 
     /// Offers all of `bytes`, processing as it goes.
@@ -351,11 +393,18 @@ impl Connection {
                 }
             }
         }
+        self.core.release_idle_buffers();
     }
 
     /// Bytes to send to the peer, drained.
     pub fn write_tls(&mut self, out: &mut Vec<u8>) {
-        out.append(&mut self.core.out);
+        if out.is_empty() {
+            // Hand our buffer over rather than copy it and keep its capacity.
+            std::mem::swap(out, &mut self.core.out);
+        } else {
+            out.append(&mut self.core.out);
+        }
+        self.core.release_idle_buffers();
     }
 
     pub fn wants_write(&self) -> bool {
@@ -470,7 +519,10 @@ impl Connection {
             return Err(InvalidMessage::InterleavedHandshake(record.typ).into());
         }
         match record.typ {
-            ContentType::Handshake => self.core.joiner.push(&plain)?,
+            ContentType::Handshake => {
+                self.core.joiner.push(&plain)?;
+                self.core.joiner_peak += plain.len();
+            }
             ContentType::ChangeCipherSpec => {
                 ChangeCipherSpecPayload::read_bytes(&plain)?;
                 self.core.log(
