@@ -12,6 +12,7 @@ use crate::enums::{
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::msgs::{
     decode_handshake, AlertMessagePayload, ChangeCipherSpecPayload, HandshakeMessagePayload,
+    HandshakePayload,
 };
 use crate::provider::{Provider, UnixTime};
 use crate::record::protection::{RecordOpener, RecordSealer};
@@ -69,6 +70,8 @@ pub(crate) struct Core {
     /// bound on the capacity it keeps.
     deframer_peak: usize,
     joiner: HandshakeJoiner,
+    /// The header version of the last record received, for the transcript.
+    last_record_version: ProtocolVersion,
     /// Bytes pushed into the joiner since it was last renewed: an upper
     /// bound on the capacity it keeps.
     joiner_peak: usize,
@@ -112,6 +115,7 @@ impl Core {
             deframer_version: None,
             deframer_peak: 0,
             joiner: HandshakeJoiner::default(),
+            last_record_version: ProtocolVersion::TLSv1_2,
             joiner_peak: 0,
             read: None,
             write: None,
@@ -157,14 +161,24 @@ impl Core {
         direction: Direction,
         typ: ContentType,
         what: String,
-        decoded: String,
+        decoded: impl FnOnce() -> String,
         bytes: &[u8],
     ) {
+        if !self.transcript.is_enabled() {
+            return;
+        }
+        // What we send is sealed once our CCS is out; what we receive was
+        // opened once the peer's CCS arrived.
+        let (version, protected) = match direction {
+            Direction::Received => (self.last_record_version, self.read.is_some()),
+            _ => (ProtocolVersion::TLSv1_2, self.write.is_some()),
+        };
         self.transcript.push(Step {
             direction,
-            record: Some((typ, ProtocolVersion::TLSv1_2)),
+            record: Some((typ, version)),
+            protected,
             what,
-            decoded: Some(decoded),
+            decoded: Some(decoded()),
             bytes: bytes.to_vec(),
             state_before: self.state_name,
             state_after: self.state_name,
@@ -173,9 +187,13 @@ impl Core {
 
     /// Logs a secret (or other local decision) in the transcript.
     pub(crate) fn log_local(&mut self, what: &str, bytes: &[u8]) {
+        if !self.transcript.is_enabled() {
+            return;
+        }
         self.transcript.push(Step {
             direction: Direction::Local,
             record: None,
+            protected: false,
             what: what.to_string(),
             decoded: None,
             bytes: bytes.to_vec(),
@@ -192,7 +210,7 @@ impl Core {
             Direction::Sent,
             ContentType::Handshake,
             format!("{:?}", msg.typ),
-            format!("{:#?}", msg.payload),
+            || describe(&msg.payload),
             &bytes,
         );
         self.send_plain(ContentType::Handshake, &bytes)
@@ -205,7 +223,7 @@ impl Core {
             Direction::Sent,
             ContentType::ChangeCipherSpec,
             "ChangeCipherSpec".into(),
-            "ChangeCipherSpecPayload".into(),
+            || "ChangeCipherSpecPayload".into(),
             &bytes,
         );
         self.send_plain(ContentType::ChangeCipherSpec, &bytes)?;
@@ -237,7 +255,7 @@ impl Core {
             Direction::Sent,
             ContentType::Alert,
             format!("Alert {description:?}"),
-            format!("{alert:#?}"),
+            || format!("{alert:#?}"),
             &bytes,
         );
         // A sealing failure here can only be sequence exhaustion; the
@@ -251,9 +269,20 @@ impl Core {
         // The hash input is only needed during the handshake.
         self.handshake_bytes = Vec::new();
         for data in std::mem::take(&mut self.queued) {
-            self.send_plain(ContentType::ApplicationData, &data)?;
+            self.send_app_data(&data)?;
         }
         Ok(())
+    }
+
+    fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.log(
+            Direction::Sent,
+            ContentType::ApplicationData,
+            "ApplicationData".into(),
+            || format!("{} bytes", data.len()),
+            data,
+        );
+        self.send_plain(ContentType::ApplicationData, data)
     }
 
     /// Gives back buffers sized by past traffic once they are empty, so an
@@ -425,7 +454,7 @@ impl Connection {
             self.core.queued.push(data.to_vec());
             return Ok(());
         }
-        self.core.send_plain(ContentType::ApplicationData, data)
+        self.core.send_app_data(data)
     }
 
     /// Sends close_notify (RFC 5246 §7.2.1).
@@ -490,7 +519,7 @@ impl Connection {
                     Direction::Received,
                     ContentType::Handshake,
                     "HelloRequest (ignored while negotiating)".into(),
-                    format!("{:#?}", parsed.payload),
+                    || describe(&parsed.payload),
                     &raw,
                 );
                 return Ok(true);
@@ -505,6 +534,7 @@ impl Connection {
         let Some(record) = self.core.deframer.pop()? else {
             return Ok(false);
         };
+        self.core.last_record_version = record.version;
         let plain = match &mut self.core.read {
             Some(opener) => opener
                 .open(record.typ, record.version, &record.payload)
@@ -529,7 +559,7 @@ impl Connection {
                     Direction::Received,
                     ContentType::ChangeCipherSpec,
                     "ChangeCipherSpec".into(),
-                    "ChangeCipherSpecPayload".into(),
+                    || "ChangeCipherSpecPayload".into(),
                     &plain,
                 );
                 self.dispatch(now, record.typ, Message::ChangeCipherSpec)?;
@@ -540,7 +570,7 @@ impl Connection {
                     Direction::Received,
                     ContentType::ApplicationData,
                     "ApplicationData".into(),
-                    format!("{} bytes", plain.len()),
+                    || format!("{} bytes", plain.len()),
                     &plain,
                 );
                 self.dispatch(now, record.typ, Message::ApplicationData(plain))?;
@@ -557,7 +587,7 @@ impl Connection {
                 Direction::Received,
                 typ,
                 format!("{:?}", parsed.typ),
-                format!("{:#?}", parsed.payload),
+                || describe(&parsed.payload),
                 raw,
             );
         }
@@ -576,6 +606,7 @@ impl Connection {
             self.core.transcript.push(Step {
                 direction: Direction::Local,
                 record: None,
+                protected: false,
                 what: "state".into(),
                 decoded: None,
                 bytes: Vec::new(),
@@ -594,7 +625,7 @@ impl Connection {
             Direction::Received,
             ContentType::Alert,
             format!("Alert {:?}", alert.description),
-            format!("{alert:#?}"),
+            || format!("{alert:#?}"),
             plain,
         );
         match (alert.level, alert.description) {
@@ -617,5 +648,18 @@ impl Connection {
             _ => return Err(InvalidMessage::IllegalValue("alert level").into()),
         }
         Ok(())
+    }
+}
+
+/// A handshake message's decoded form for the transcript: the Debug form,
+/// except Finished, whose verify_data reads better as hex than as a column
+/// of decimal bytes.
+fn describe(payload: &HandshakePayload) -> String {
+    match payload {
+        HandshakePayload::Finished(vd) => {
+            let hex: String = vd.iter().map(|b| format!("{b:02x}")).collect();
+            format!("Finished(\n    verify_data: {hex},\n)")
+        }
+        other => format!("{other:#?}"),
     }
 }
