@@ -6,13 +6,11 @@ mod common;
 
 use common::*;
 use gauntlet_engine::codec::Codec;
-use gauntlet_engine::config::PkiVerifier;
 use gauntlet_engine::enums::{
     AlertDescription as A, AlertLevel, CipherSuite, Compression, ContentType, ExtensionType,
     HandshakeType, ProtocolVersion,
 };
 use gauntlet_engine::msgs::{HandshakePayload, RenegotiatedConnection, ServerExtension};
-use gauntlet_engine::pki::RevocationPolicy;
 use gauntlet_engine::{CertificateError, Error, Event, InvalidMessage, PeerMisbehaved};
 use std::sync::Arc;
 
@@ -350,43 +348,6 @@ fn client_rejects_each_failing_test_pki_chain_with_its_alert() {
         assert_eq!(srv.error(), Some(&Error::AlertReceived(want)), "{name}");
     }
     assert_eq!(failures, 25);
-}
-
-/// Our server with `chain`'s certificates and key; our client trusting its
-/// root with its CRLs and revocation policy, connecting to `host`.
-fn run_chain(
-    c: &serde_json::Value,
-    host: &str,
-) -> (gauntlet_engine::Connection, gauntlet_engine::Connection) {
-    let strs = |v: &serde_json::Value| -> Vec<Vec<u8>> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|s| pki(s.as_str().unwrap()))
-            .collect()
-    };
-    let leaf = c["leaf"].as_str().unwrap();
-    let mut chain = vec![pki(leaf)];
-    chain.extend(strs(&c["intermediates"]));
-    let key = private_key(&leaf.replace(".der", ".key"));
-    let srv_cfg = gauntlet_engine::ServerConfig::new(chain, Arc::new(key));
-    let mut verifier =
-        PkiVerifier::new(&[pki(c["root"].as_str().unwrap())], strs(&c["crls"])).unwrap();
-    if c["revocation"] == "requireCrl" {
-        verifier.revocation = RevocationPolicy::RequireCrl;
-    }
-    let cli_cfg = gauntlet_engine::ClientConfig::new(Arc::new(verifier));
-    let cli = gauntlet_engine::Connection::client(
-        Arc::new(cli_cfg),
-        host,
-        gauntlet_engine::Provider::from_seed([8; 32]),
-        None,
-    )
-    .unwrap();
-    let srv = server(Arc::new(srv_cfg), 9);
-    let mut p = gauntlet_engine::Pair::new(cli, srv, NOW);
-    p.run();
-    (p.client, p.server)
 }
 
 // RFC 5246 §7.4.9: the server's Finished must verify → decrypt_error for a

@@ -78,7 +78,7 @@ fn an_idle_connection_holds_at_most_64_kib() {
         "heap per idle connection: {after_handshake} B after the handshake, \
          {after_burst} B after a 100 KB burst each way \
          (+ size_of::<Connection>() = {} B inline, counted in the Vec)",
-        std::mem::size_of::<Connection>()
+        size_of::<Connection>()
     );
     assert!(
         after_handshake <= LIMIT,

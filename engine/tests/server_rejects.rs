@@ -535,7 +535,10 @@ fn server_treats_every_malformed_premaster_alike_and_fails_at_finished() {
     flipped[100] ^= 0x01;
     let mut wrong_version = good;
     wrong_version[..2].copy_from_slice(&[3, 2]);
-    let cases: Vec<(&str, Vec<u8>, Option<Vec<u8>>)> = vec![
+    // (what is wrong, the premaster the client believes in, the ciphertext
+    // sent when not the encryption of that premaster)
+    type Case<'a> = (&'a str, Vec<u8>, Option<Vec<u8>>);
+    let cases: Vec<Case<'_>> = vec![
         ("flipped ciphertext bit", good.to_vec(), Some(flipped)),
         ("version 3.2 inside", wrong_version.to_vec(), None),
         ("47-byte premaster", good[..47].to_vec(), None),

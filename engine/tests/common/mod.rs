@@ -876,3 +876,32 @@ pub fn sample_handshake(peer: &mut Peer, t: HandshakeType) -> HandshakeMessagePa
     };
     HandshakeMessagePayload::new(payload)
 }
+
+/// Our server with `chain`'s certificates and key; our client trusting its
+/// root with its CRLs and revocation policy, connecting to `host`.
+pub fn run_chain(c: &serde_json::Value, host: &str) -> (Connection, Connection) {
+    let strs = |v: &serde_json::Value| -> Vec<Vec<u8>> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| pki(s.as_str().unwrap()))
+            .collect()
+    };
+    let leaf = c["leaf"].as_str().unwrap();
+    let mut chain = vec![pki(leaf)];
+    chain.extend(strs(&c["intermediates"]));
+    let key = private_key(&leaf.replace(".der", ".key"));
+    let srv_cfg = ServerConfig::new(chain, Arc::new(key));
+    let mut verifier =
+        PkiVerifier::new(&[pki(c["root"].as_str().unwrap())], strs(&c["crls"])).unwrap();
+    if c["revocation"] == "requireCrl" {
+        verifier.revocation = gauntlet_engine::pki::RevocationPolicy::RequireCrl;
+    }
+    let cli_cfg = ClientConfig::new(Arc::new(verifier));
+    let cli =
+        Connection::client(Arc::new(cli_cfg), host, Provider::from_seed([8; 32]), None).unwrap();
+    let srv = server(Arc::new(srv_cfg), 9);
+    let mut p = Pair::new(cli, srv, NOW);
+    p.run();
+    (p.client, p.server)
+}
