@@ -185,6 +185,8 @@ impl SessionCache {
 pub struct PkiVerifier {
     pub roots: crate::pki::TrustAnchors,
     pub crls: Vec<Vec<u8>>,
+    /// What a missing CRL means: pass (the default) or fail.
+    pub revocation: crate::pki::RevocationPolicy,
 }
 
 impl PkiVerifier {
@@ -192,6 +194,7 @@ impl PkiVerifier {
         Ok(Self {
             roots: crate::pki::TrustAnchors::from_der(roots)?,
             crls,
+            revocation: crate::pki::RevocationPolicy::CheckIfPresent,
         })
     }
 }
@@ -205,13 +208,16 @@ impl ServerCertVerifier for PkiVerifier {
     ) -> Result<(), CertificateError> {
         let name = crate::pki::ServerName::parse(server_name)
             .map_err(|_| CertificateError::NotValidForName)?;
-        crate::pki::verify_server_chain(
+        crate::pki::verify_chain(
             chain,
             &self.roots,
             &self.crls,
-            &name,
-            crate::pki::Time(now.0),
-            crate::pki::Purpose::ServerAuth,
+            &crate::pki::VerifyOptions {
+                server_name: Some(&name),
+                now: crate::pki::Time(now.0),
+                purpose: crate::pki::Purpose::ServerAuth,
+                revocation: self.revocation,
+            },
         )
         .map(|_| ())
     }

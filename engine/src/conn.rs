@@ -6,10 +6,13 @@
 use crate::codec::Codec;
 use crate::config::{ClientConfig, ServerConfig, Session, SessionCache};
 use crate::crypto::MasterSecret;
-use crate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion};
+use crate::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::msgs::{
     decode_handshake, AlertMessagePayload, ChangeCipherSpecPayload, HandshakeMessagePayload,
+    HandshakePayload,
 };
 use crate::provider::{Provider, UnixTime};
 use crate::record::protection::{RecordOpener, RecordSealer};
@@ -59,7 +62,19 @@ enum Status {
 pub(crate) struct Core {
     pub(crate) side: Side,
     deframer: Deframer,
+    /// What the deframer was told (limit, version), so a fresh one can
+    /// replace it when idle.
+    deframer_limit: RecordLimit,
+    deframer_version: Option<ProtocolVersion>,
+    /// The most bytes the deframer held since it was last renewed: a lower
+    /// bound on the capacity it keeps.
+    deframer_peak: usize,
     joiner: HandshakeJoiner,
+    /// The header version of the last record received, for the transcript.
+    last_record_version: ProtocolVersion,
+    /// Bytes pushed into the joiner since it was last renewed: an upper
+    /// bound on the capacity it keeps.
+    joiner_peak: usize,
     read: Option<RecordOpener>,
     write: Option<RecordSealer>,
     /// Keys for the peer's direction, installed when its CCS arrives.
@@ -96,7 +111,12 @@ impl Core {
         Self {
             side,
             deframer: Deframer::new(),
+            deframer_limit: RecordLimit::Plaintext,
+            deframer_version: None,
+            deframer_peak: 0,
             joiner: HandshakeJoiner::default(),
+            last_record_version: ProtocolVersion::TLSv1_2,
+            joiner_peak: 0,
             read: None,
             write: None,
             pending_read: None,
@@ -141,14 +161,24 @@ impl Core {
         direction: Direction,
         typ: ContentType,
         what: String,
-        decoded: String,
+        decoded: impl FnOnce() -> String,
         bytes: &[u8],
     ) {
+        if !self.transcript.is_enabled() {
+            return;
+        }
+        // What we send is sealed once our CCS is out; what we receive was
+        // opened once the peer's CCS arrived.
+        let (version, protected) = match direction {
+            Direction::Received => (self.last_record_version, self.read.is_some()),
+            _ => (ProtocolVersion::TLSv1_2, self.write.is_some()),
+        };
         self.transcript.push(Step {
             direction,
-            record: Some((typ, ProtocolVersion::TLSv1_2)),
+            record: Some((typ, version)),
+            protected,
             what,
-            decoded: Some(decoded),
+            decoded: Some(decoded()),
             bytes: bytes.to_vec(),
             state_before: self.state_name,
             state_after: self.state_name,
@@ -157,9 +187,13 @@ impl Core {
 
     /// Logs a secret (or other local decision) in the transcript.
     pub(crate) fn log_local(&mut self, what: &str, bytes: &[u8]) {
+        if !self.transcript.is_enabled() {
+            return;
+        }
         self.transcript.push(Step {
             direction: Direction::Local,
             record: None,
+            protected: false,
             what: what.to_string(),
             decoded: None,
             bytes: bytes.to_vec(),
@@ -176,7 +210,7 @@ impl Core {
             Direction::Sent,
             ContentType::Handshake,
             format!("{:?}", msg.typ),
-            format!("{:#?}", msg.payload),
+            || describe(&msg.payload),
             &bytes,
         );
         self.send_plain(ContentType::Handshake, &bytes)
@@ -189,7 +223,7 @@ impl Core {
             Direction::Sent,
             ContentType::ChangeCipherSpec,
             "ChangeCipherSpec".into(),
-            "ChangeCipherSpecPayload".into(),
+            || "ChangeCipherSpecPayload".into(),
             &bytes,
         );
         self.send_plain(ContentType::ChangeCipherSpec, &bytes)?;
@@ -205,11 +239,13 @@ impl Core {
             .ok_or(Error::Internal("no pending read keys at ChangeCipherSpec"))?;
         self.read = Some(opener);
         self.deframer.set_limit(RecordLimit::Ciphertext);
+        self.deframer_limit = RecordLimit::Ciphertext;
         Ok(())
     }
 
     pub(crate) fn set_record_version(&mut self, version: ProtocolVersion) {
         self.deframer.set_version(version);
+        self.deframer_version = Some(version);
     }
 
     pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
@@ -219,7 +255,7 @@ impl Core {
             Direction::Sent,
             ContentType::Alert,
             format!("Alert {description:?}"),
-            format!("{alert:#?}"),
+            || format!("{alert:#?}"),
             &bytes,
         );
         // A sealing failure here can only be sequence exhaustion; the
@@ -233,9 +269,44 @@ impl Core {
         // The hash input is only needed during the handshake.
         self.handshake_bytes = Vec::new();
         for data in std::mem::take(&mut self.queued) {
-            self.send_plain(ContentType::ApplicationData, &data)?;
+            self.send_app_data(&data)?;
         }
         Ok(())
+    }
+
+    fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.log(
+            Direction::Sent,
+            ContentType::ApplicationData,
+            "ApplicationData".into(),
+            || format!("{} bytes", data.len()),
+            data,
+        );
+        self.send_plain(ContentType::ApplicationData, data)
+    }
+
+    /// Gives back buffers sized by past traffic once they are empty, so an
+    /// idle connection holds a few KiB whatever it carried before (a full
+    /// record leaves ~18 KiB in the deframer, a long certificate chain up to
+    /// 80 KiB in the joiner). Small ones are kept to avoid churn.
+    fn release_idle_buffers(&mut self) {
+        const KEEP: usize = 4096;
+        if self.deframer_peak > KEEP && self.deframer.buffered() == 0 {
+            let mut fresh = Deframer::new();
+            fresh.set_limit(self.deframer_limit);
+            if let Some(v) = self.deframer_version {
+                fresh.set_version(v);
+            }
+            self.deframer = fresh;
+            self.deframer_peak = 0;
+        }
+        if self.joiner_peak > KEEP && self.joiner.is_empty() {
+            self.joiner = HandshakeJoiner::default();
+            self.joiner_peak = 0;
+        }
+        if self.out.is_empty() && self.out.capacity() > KEEP {
+            self.out = Vec::new();
+        }
     }
 
     pub(crate) fn emit(&mut self, event: Event) {
@@ -322,7 +393,9 @@ impl Connection {
         if self.core.status != Status::Open {
             return bytes.len();
         }
-        self.core.deframer.read(bytes)
+        let n = self.core.deframer.read(bytes);
+        self.core.deframer_peak = self.core.deframer_peak.max(self.core.deframer.buffered());
+        n
     }
 
     /// Offers all of `bytes`, processing as it goes.
@@ -349,11 +422,18 @@ impl Connection {
                 }
             }
         }
+        self.core.release_idle_buffers();
     }
 
     /// Bytes to send to the peer, drained.
     pub fn write_tls(&mut self, out: &mut Vec<u8>) {
-        out.append(&mut self.core.out);
+        if out.is_empty() {
+            // Hand our buffer over rather than copy it and keep its capacity.
+            std::mem::swap(out, &mut self.core.out);
+        } else {
+            out.append(&mut self.core.out);
+        }
+        self.core.release_idle_buffers();
     }
 
     pub fn wants_write(&self) -> bool {
@@ -374,7 +454,7 @@ impl Connection {
             self.core.queued.push(data.to_vec());
             return Ok(());
         }
-        self.core.send_plain(ContentType::ApplicationData, data)
+        self.core.send_app_data(data)
     }
 
     /// Sends close_notify (RFC 5246 §7.2.1).
@@ -428,6 +508,22 @@ impl Connection {
     fn step(&mut self, now: UnixTime) -> Result<bool, Error> {
         if let Some(raw) = self.core.joiner.pop()? {
             let parsed = decode_handshake(&raw)?;
+            // RFC 5246 §7.4.1.1: a client ignores HelloRequest while it
+            // negotiates, and HelloRequest is never in the handshake hash.
+            // (Once established, `Traffic` refuses it with a warning.)
+            if self.core.side == Side::Client
+                && parsed.typ == HandshakeType::HelloRequest
+                && self.core.established.is_none()
+            {
+                self.core.log(
+                    Direction::Received,
+                    ContentType::Handshake,
+                    "HelloRequest (ignored while negotiating)".into(),
+                    || describe(&parsed.payload),
+                    &raw,
+                );
+                return Ok(true);
+            }
             self.dispatch(
                 now,
                 ContentType::Handshake,
@@ -438,6 +534,7 @@ impl Connection {
         let Some(record) = self.core.deframer.pop()? else {
             return Ok(false);
         };
+        self.core.last_record_version = record.version;
         let plain = match &mut self.core.read {
             Some(opener) => opener
                 .open(record.typ, record.version, &record.payload)
@@ -452,14 +549,17 @@ impl Connection {
             return Err(InvalidMessage::InterleavedHandshake(record.typ).into());
         }
         match record.typ {
-            ContentType::Handshake => self.core.joiner.push(&plain)?,
+            ContentType::Handshake => {
+                self.core.joiner.push(&plain)?;
+                self.core.joiner_peak += plain.len();
+            }
             ContentType::ChangeCipherSpec => {
                 ChangeCipherSpecPayload::read_bytes(&plain)?;
                 self.core.log(
                     Direction::Received,
                     ContentType::ChangeCipherSpec,
                     "ChangeCipherSpec".into(),
-                    "ChangeCipherSpecPayload".into(),
+                    || "ChangeCipherSpecPayload".into(),
                     &plain,
                 );
                 self.dispatch(now, record.typ, Message::ChangeCipherSpec)?;
@@ -470,7 +570,7 @@ impl Connection {
                     Direction::Received,
                     ContentType::ApplicationData,
                     "ApplicationData".into(),
-                    format!("{} bytes", plain.len()),
+                    || format!("{} bytes", plain.len()),
                     &plain,
                 );
                 self.dispatch(now, record.typ, Message::ApplicationData(plain))?;
@@ -487,7 +587,7 @@ impl Connection {
                 Direction::Received,
                 typ,
                 format!("{:?}", parsed.typ),
-                format!("{:#?}", parsed.payload),
+                || describe(&parsed.payload),
                 raw,
             );
         }
@@ -506,6 +606,7 @@ impl Connection {
             self.core.transcript.push(Step {
                 direction: Direction::Local,
                 record: None,
+                protected: false,
                 what: "state".into(),
                 decoded: None,
                 bytes: Vec::new(),
@@ -524,7 +625,7 @@ impl Connection {
             Direction::Received,
             ContentType::Alert,
             format!("Alert {:?}", alert.description),
-            format!("{alert:#?}"),
+            || format!("{alert:#?}"),
             plain,
         );
         match (alert.level, alert.description) {
@@ -547,5 +648,18 @@ impl Connection {
             _ => return Err(InvalidMessage::IllegalValue("alert level").into()),
         }
         Ok(())
+    }
+}
+
+/// A handshake message's decoded form for the transcript: the Debug form,
+/// except Finished, whose verify_data reads better as hex than as a column
+/// of decimal bytes.
+fn describe(payload: &HandshakePayload) -> String {
+    match payload {
+        HandshakePayload::Finished(vd) => {
+            let hex: String = vd.iter().map(|b| format!("{b:02x}")).collect();
+            format!("Finished(\n    verify_data: {hex},\n)")
+        }
+        other => format!("{other:#?}"),
     }
 }

@@ -18,8 +18,12 @@ pub enum Direction {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
     pub direction: Direction,
-    /// The record that carried the message, for sent and received steps.
+    /// The record that carried the message, for sent and received steps:
+    /// its content type and header version (for a message spanning
+    /// records, the last one's).
     pub record: Option<(ContentType, ProtocolVersion)>,
+    /// Whether that record was AEAD-protected (after the sender's CCS).
+    pub protected: bool,
     /// What happened, e.g. `ClientHello` or `master_secret`.
     pub what: String,
     /// Decoded fields (Debug form of the message), when there is one.
@@ -47,6 +51,11 @@ impl Transcript {
         }
     }
 
+    /// Whether steps are kept: callers skip building them when not.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
     pub fn push(&mut self, step: Step) {
         if self.enabled {
             self.steps.push(step);
@@ -58,13 +67,16 @@ impl Transcript {
     }
 
     /// Readable YAML: one mapping per step, bytes in 32-byte hex lines.
+    /// In the decoded form, opaque values longer than 32 bytes are
+    /// abbreviated (their bytes are all in `hex`).
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (i, s) in self.steps.iter().enumerate() {
             let _ = writeln!(out, "- step: {i}");
             let _ = writeln!(out, "  direction: {:?}", s.direction);
             if let Some((typ, version)) = s.record {
-                let _ = writeln!(out, "  record: {typ:?} {version:?}");
+                let protected = if s.protected { " protected" } else { "" };
+                let _ = writeln!(out, "  record: {typ:?} {version:?}{protected}");
             }
             let _ = writeln!(out, "  what: {}", s.what);
             if s.state_before != s.state_after {
@@ -75,7 +87,7 @@ impl Transcript {
             if let Some(d) = &s.decoded {
                 let _ = writeln!(out, "  decoded: |");
                 for line in d.lines() {
-                    let _ = writeln!(out, "    {line}");
+                    let _ = writeln!(out, "    {}", abbreviate_hex(line));
                 }
             }
             let _ = writeln!(out, "  len: {}", s.bytes.len());
@@ -94,6 +106,32 @@ impl Transcript {
     }
 }
 
+/// Replaces each run of more than 64 lowercase hex digits in `line` by its
+/// first 32 digits, `…` and the run's length in bytes.
+fn abbreviate_hex(line: &str) -> String {
+    const KEEP: usize = 32;
+    let mut out = String::with_capacity(line.len().min(200));
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() > 2 * KEEP {
+            let _ = write!(out, "{}…({} bytes)", &run[..KEEP], run.len() / 2);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in line.chars() {
+        if c.is_ascii_digit() || ('a'..='f').contains(&c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +142,7 @@ mod tests {
         t.push(Step {
             direction: Direction::Sent,
             record: Some((ContentType::Alert, ProtocolVersion::TLSv1_2)),
+            protected: true,
             what: "Alert".into(),
             decoded: Some("level: Fatal\ndescription: DecodeError".into()),
             bytes: vec![2, 50],
@@ -111,7 +150,7 @@ mod tests {
             state_after: "Closed",
         });
         let yaml = t.render();
-        assert!(yaml.contains("record: Alert TLSv1_2"));
+        assert!(yaml.contains("record: Alert TLSv1_2 protected"));
         assert!(yaml.contains("state: ExpectClientHello -> Closed"));
         assert!(yaml.contains("    description: DecodeError"));
         assert!(yaml.contains("    0232"));
@@ -123,6 +162,7 @@ mod tests {
         t.push(Step {
             direction: Direction::Local,
             record: None,
+            protected: false,
             what: "x".into(),
             decoded: None,
             bytes: vec![],
@@ -130,5 +170,20 @@ mod tests {
             state_after: "a",
         });
         assert!(t.steps().is_empty());
+    }
+
+    #[test]
+    fn abbreviates_only_long_hex_runs() {
+        let long = "ab".repeat(40);
+        assert_eq!(
+            abbreviate_hex(&format!("Asn1Cert({long}),")),
+            format!("Asn1Cert({}…(40 bytes)),", "ab".repeat(16))
+        );
+        let short = "cd".repeat(32);
+        assert_eq!(
+            abbreviate_hex(&format!("Random({short})")),
+            format!("Random({short})")
+        );
+        assert_eq!(abbreviate_hex("cipher_suite: X"), "cipher_suite: X");
     }
 }

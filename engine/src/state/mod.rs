@@ -7,7 +7,7 @@ pub(crate) mod server;
 use crate::conn::Context;
 use crate::crypto::{PrfHash, SuiteParams};
 use crate::enums::{ContentType, HandshakeType};
-use crate::error::{Error, PeerMisbehaved};
+use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::msgs::{HandshakeMessagePayload, HandshakePayload};
 
 /// A message from the peer, after the record layer.
@@ -226,6 +226,16 @@ pub(crate) fn check_peer_finished(
         crate::conn::Side::Client => crate::crypto::SERVER_FINISHED,
         crate::conn::Side::Server => crate::crypto::CLIENT_FINISHED,
     };
+    // RFC 5246 §7.4.9: `opaque verify_data[verify_data_length]`, 12 bytes
+    // for our suites. Another length is a malformed message (decode_error,
+    // as OpenSSL sends); only a 12-byte value that differs is decrypt_error.
+    let want = crate::crypto::keys::VERIFY_DATA_LEN;
+    if verify_data.len() < want {
+        return Err(InvalidMessage::MissingData("verify_data").into());
+    }
+    if verify_data.len() > want {
+        return Err(InvalidMessage::TrailingData("verify_data").into());
+    }
     let hash = handshake_hash(cx, neg.params.prf_hash);
     let expected = crate::crypto::verify_data(neg.params.prf_hash, master, label, &hash);
     let proof = crate::crypto::verify_finished(&expected, &verify_data)?;
