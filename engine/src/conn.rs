@@ -202,10 +202,24 @@ impl Core {
         });
     }
 
+    /// RFC 5246 §7.2.1: close_notify says we "will not send any more
+    /// messages on this connection". Input is still processed (so the
+    /// record layer stays in step and the peer's data and close_notify are
+    /// read), but whatever it would make us send is dropped, and noted.
+    fn closed_for_sending(&mut self, what: &str) -> bool {
+        if self.sent_close {
+            self.log_local(&format!("not sent after our close_notify: {what}"), &[]);
+        }
+        self.sent_close
+    }
+
     /// Sends one handshake message and adds it to the handshake hash input.
     pub(crate) fn send_handshake(&mut self, msg: HandshakeMessagePayload) -> Result<(), Error> {
         let bytes = msg.get_encoding();
         self.handshake_bytes.extend_from_slice(&bytes);
+        if self.closed_for_sending(&format!("{:?}", msg.typ)) {
+            return Ok(());
+        }
         self.log(
             Direction::Sent,
             ContentType::Handshake,
@@ -218,6 +232,9 @@ impl Core {
 
     /// Sends ChangeCipherSpec, then protects everything after it with `sealer`.
     pub(crate) fn send_ccs(&mut self, sealer: RecordSealer) -> Result<(), Error> {
+        if self.closed_for_sending("ChangeCipherSpec") {
+            return Ok(());
+        }
         let bytes = ChangeCipherSpecPayload.get_encoding();
         self.log(
             Direction::Sent,
@@ -249,6 +266,9 @@ impl Core {
     }
 
     pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        if self.closed_for_sending(&format!("Alert {description:?}")) {
+            return;
+        }
         let alert = AlertMessagePayload { level, description };
         let bytes = alert.get_encoding();
         self.log(
@@ -275,6 +295,9 @@ impl Core {
     }
 
     fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.closed_for_sending("ApplicationData") {
+            return Ok(());
+        }
         self.log(
             Direction::Sent,
             ContentType::ApplicationData,
@@ -318,6 +341,7 @@ impl Core {
         if self.status == Status::Failed {
             return;
         }
+        // (After our close_notify, send_alert drops it: RFC 5246 §7.2.1.)
         if let Some(alert) = err.alert() {
             self.send_alert(AlertLevel::Fatal, alert);
         }
@@ -460,9 +484,9 @@ impl Connection {
     /// Sends close_notify (RFC 5246 §7.2.1).
     pub fn close(&mut self) {
         if self.core.status == Status::Open && !self.core.sent_close {
-            self.core.sent_close = true;
             self.core
                 .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+            self.core.sent_close = true;
         }
     }
 
@@ -591,6 +615,7 @@ impl Connection {
                 raw,
             );
         }
+
         let state = self
             .state
             .take()
@@ -631,9 +656,9 @@ impl Connection {
         match (alert.level, alert.description) {
             (AlertLevel::Warning, AlertDescription::CloseNotify) => {
                 if !self.core.sent_close {
-                    self.core.sent_close = true;
                     self.core
                         .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+                    self.core.sent_close = true;
                 }
                 self.core.status = Status::Closed;
                 self.core.emit(Event::PeerClosed);

@@ -555,3 +555,53 @@ fn server_rejects_a_hello_request() {
         (AlertLevel::Fatal, AlertDescription::UnexpectedMessage)
     );
 }
+
+// RFC 5246 §7.2.1: close_notify "notifies the recipient that the sender
+// will not send any more messages on this connection". A side that closes
+// during the handshake therefore sends nothing after it (no key exchange,
+// no Finished), still reads the peer's close_notify, and does not answer it
+// a second time.
+#[test]
+fn nothing_is_sent_after_our_close_notify_during_the_handshake() {
+    let (mut cli, mut peer) = client_at(ClientStage::ExpectServerHelloDone, 76);
+    cli.close();
+    assert_eq!(
+        only_alert(&mut peer, &drain(&mut cli)),
+        (AlertLevel::Warning, AlertDescription::CloseNotify)
+    );
+    let done = peer.send_hs(hs(HandshakePayload::ServerHelloDone));
+    cli.feed(&done, NOW);
+    assert_eq!(cli.error(), None);
+    assert!(
+        drain(&mut cli).is_empty(),
+        "client sent its key exchange after close_notify"
+    );
+    cli.feed(
+        &peer.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify),
+        NOW,
+    );
+    assert_eq!(events(&mut cli), vec![Event::PeerClosed]);
+    assert!(drain(&mut cli).is_empty(), "answered close_notify twice");
+
+    let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 77);
+    srv.close();
+    peer.read(&drain(&mut srv));
+    let mut flight = peer.send_client_key_exchange();
+    flight.extend(peer.send_ccs());
+    flight.extend(peer.send_finished());
+    srv.feed(&flight, NOW);
+    assert_eq!(srv.error(), None);
+    assert!(
+        drain(&mut srv).is_empty(),
+        "server sent CCS/Finished after close_notify"
+    );
+    // Input is still read under the right keys: the client's close_notify
+    // (protected, after its CCS) arrives as such.
+    srv.feed(
+        &peer.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify),
+        NOW,
+    );
+    assert_eq!(srv.error(), None);
+    assert!(events(&mut srv).contains(&Event::PeerClosed));
+    assert!(drain(&mut srv).is_empty());
+}

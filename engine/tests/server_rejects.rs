@@ -401,8 +401,9 @@ fn server_rejects_non_empty_renegotiation_info_in_an_initial_hello() {
 }
 
 // RFC 5246 §7.4.1.4: "There MUST NOT be more than one extension of the same
-// type." The RFC names no alert; OpenSSL (tls_collect_extensions) sends
-// illegal_parameter, and so do we: the codec rejects the hello with
+// type." The RFC names no alert; OpenSSL (tls_collect_extensions) and
+// BoringSSL (ssl_parse_extensions, "Duplicate ext_types are forbidden")
+// send illegal_parameter, and so do we: the codec rejects the hello with
 // DuplicateExtension, mapped to illegal_parameter.
 #[test]
 fn server_rejects_duplicate_extensions_with_illegal_parameter() {
@@ -671,4 +672,38 @@ fn server_completes_an_abbreviated_handshake_with_a_scripted_client() {
         "the server's CCS and Finished came first"
     );
     let _ = HandshakeType::Finished;
+}
+
+// RFC 5246 §7.4.1.2: the extensions block is optional. Without it the
+// server answers without extensions, unless TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+// asks for an empty renegotiation_info (RFC 5746 §3.6); no EMS either way.
+#[test]
+fn server_accepts_a_client_hello_without_extensions() {
+    for scsv in [false, true] {
+        let (mut srv, mut peer, bytes) = hello(|ch| {
+            ch.extensions = None;
+            if scsv {
+                ch.cipher_suites
+                    .push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+            }
+        });
+        let got = exchange(&mut srv, &mut peer, &bytes);
+        let Some(Got::Handshake(m)) = got.first() else {
+            panic!("{got:?}")
+        };
+        let HandshakePayload::ServerHello(sh) = &m.payload else {
+            panic!("{m:?}")
+        };
+        let want = scsv.then(|| {
+            vec![gauntlet_engine::msgs::ServerExtension::RenegotiationInfo(
+                RenegotiatedConnection(vec![]),
+            )]
+        });
+        assert_eq!(sh.extensions, want);
+        let mut flight = peer.send_client_key_exchange();
+        flight.extend(peer.send_ccs());
+        flight.extend(peer.send_finished());
+        exchange(&mut srv, &mut peer, &flight);
+        assert!(!srv.handshake().unwrap().extended_master_secret);
+    }
 }
