@@ -85,6 +85,24 @@ impl TestCase {
     }
 }
 
+impl TestCase {
+    /// A client-role case played by the scripted server.
+    pub fn client(
+        name: impl Into<String>,
+        rfc: &'static str,
+        script: crate::script::server::ServerScript,
+        expect: Expect,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            rfc,
+            side: Side::Client,
+            script: Script::Server(script),
+            expect,
+        }
+    }
+}
+
 /// A case's verdict before expectations files are applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {

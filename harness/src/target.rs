@@ -68,3 +68,63 @@ impl Connector for TcpServer {
         format!("server at {}", self.addr)
     }
 }
+
+/// The reference client, in memory: each accept is a new engine client that
+/// verifies against `config`'s trust anchors for `server_name` at `now` and
+/// sends an HTTP/1.0 request once the handshake completes.
+#[derive(Debug)]
+pub struct MemoryClient {
+    config: Arc<gauntlet_engine::ClientConfig>,
+    server_name: String,
+    now: UnixTime,
+    counter: AtomicU64,
+}
+
+impl MemoryClient {
+    pub fn new(
+        config: Arc<gauntlet_engine::ClientConfig>,
+        server_name: &str,
+        now: UnixTime,
+    ) -> Self {
+        Self {
+            config,
+            server_name: server_name.into(),
+            now,
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    /// The built-in reference client: trusts the test root, checks
+    /// `localhost`, at the test PKI's validation time (2027-01-01).
+    pub fn builtin() -> Result<Self, String> {
+        let config = crate::builtin::client_config(None, None)?;
+        Ok(Self::new(
+            Arc::new(config),
+            "localhost",
+            crate::builtin::PKI_TIME,
+        ))
+    }
+}
+
+impl crate::case::Acceptor for MemoryClient {
+    fn accept(&self) -> io::Result<Box<dyn Transport>> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut seed = [0x43u8; 32];
+        seed[..8].copy_from_slice(&n.to_be_bytes());
+        let mut conn = Connection::client(
+            self.config.clone(),
+            &self.server_name,
+            Provider::from_seed(seed),
+            None,
+        )
+        .map_err(|e| io::Error::other(e.to_string()))?;
+        // Queued until the handshake completes.
+        conn.send(b"GET / HTTP/1.0\r\n\r\n")
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(Box::new(MemoryTransport::new(conn, self.now, false)))
+    }
+
+    fn describe(&self) -> String {
+        "reference client (in memory)".into()
+    }
+}

@@ -1,33 +1,116 @@
 //! `ScriptedServer`: a TLS 1.2 server that keeps real keys and the real
 //! transcript hash while it misbehaves as its `ServerBugs` say. It tests
-//! clients.
+//! clients: each case is one connection from the client under test.
 
 use super::transport::Transport;
-use super::Outcome;
-use gauntlet_engine::enums::CipherSuite;
+use super::wire::{Ending, Incoming, Protect, Wire};
+use super::{apply_mutation, HsMsg, Mutation, Outcome};
+use gauntlet_engine::config::ServerKey;
+use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
+use gauntlet_engine::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType};
+use gauntlet_engine::msgs::{decode_handshake, ClientExtension, HandshakePayload};
 use gauntlet_engine::Provider;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Misbehaviour knobs of the scripted server; the defaults make a correct server.
+/// What happens to the server's ChangeCipherSpec.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum ServerCcsBug {
+    #[default]
+    None,
+    /// Sent right after ServerHello in a full handshake (before the
+    /// client's key exchange: CVE-2014-0224 from the server side).
+    Early,
+    /// Not sent; Finished follows encrypted.
+    Skip,
+    /// Sent with this payload instead of 0x01.
+    Payload(Vec<u8>),
+}
+
+/// Misbehaviour knobs of the scripted server, each checked in one place in
+/// `run_inner`; the defaults make a correct server.
 #[derive(Clone, Debug, Default)]
-pub struct ServerBugs {}
+pub struct ServerBugs {
+    /// ServerHello.server_version, if set, replaces 0x0303.
+    pub server_version: Option<u16>,
+    /// The suite, if set, replaces the negotiated one (e.g. one not offered).
+    pub cipher_suite: Option<u16>,
+    /// compression_method, if set, replaces null.
+    pub compression: Option<u8>,
+    /// ServerHello extensions, if set, replace the negotiated list.
+    pub extensions: Option<Vec<(u16, Vec<u8>)>>,
+    /// Extensions appended to ServerHello (unsolicited or duplicated).
+    pub extra_extensions: Vec<(u16, Vec<u8>)>,
+    /// The certificate chain (DER, leaf first), if set, replaces the
+    /// configured one; `Some(vec![])` sends an empty Certificate.
+    pub chain: Option<Vec<Vec<u8>>>,
+    /// If true, a ServerKeyExchange (not used with RSA key exchange) is sent
+    /// before ServerHelloDone.
+    pub server_key_exchange: bool,
+    /// Byte-level mutations of ServerHello, Certificate, ServerHelloDone, Finished.
+    pub mutations: Vec<(HsMsg, Mutation)>,
+    pub ccs: ServerCcsBug,
+    /// If true, one bit of the server's verify_data is flipped.
+    pub bad_finished: bool,
+    /// If set, this bit of the sealed Finished record is flipped.
+    pub flip_finished_record_bit: Option<usize>,
+    /// If true, application data is sent before the server's Finished.
+    pub app_data_before_finished: bool,
+    /// If true, a HelloRequest follows the handshake (the client should
+    /// refuse with a warning no_renegotiation, or ignore it).
+    pub hello_request_after: bool,
+    /// If true, a HelloRequest is sent in the middle of the handshake,
+    /// which the client must ignore (RFC 5246 §7.4.1.1).
+    pub hello_request_during: bool,
+    /// If true, the record carrying ServerHello has version 0x0302.
+    pub record_version: Option<u16>,
+}
 
 /// The scripted server's configuration for one case.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerScript {
-    /// The suite chosen if the client offers it.
+    /// Chosen if the client offers it, else the client's first known suite.
     pub suite: CipherSuite,
+    /// Echo extended_master_secret when offered.
     pub ems: bool,
+    /// Leaf first, DER.
+    pub chain: Vec<Vec<u8>>,
+    pub key: ServerKey,
     pub bugs: ServerBugs,
 }
 
-impl Default for ServerScript {
-    fn default() -> Self {
-        Self {
+impl std::fmt::Debug for ServerScript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerScript")
+            .field("suite", &self.suite)
+            .field("ems", &self.ems)
+            .field("chain_len", &self.chain.len())
+            .field("bugs", &self.bugs)
+            .finish()
+    }
+}
+
+impl ServerScript {
+    /// A correct server on the built-in test PKI.
+    pub fn builtin() -> Result<Self, String> {
+        let c = crate::builtin::server_config(None, None)?;
+        Ok(Self {
             suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
             ems: true,
+            chain: c.cert_chain,
+            key: c.key,
             bugs: ServerBugs::default(),
-        }
+        })
+    }
+
+    pub fn with_bugs(mut self, bugs: ServerBugs) -> Self {
+        self.bugs = bugs;
+        self
+    }
+
+    pub fn with_key(mut self, key: Arc<dyn crypto::RsaDecrypt + Send + Sync>) -> Self {
+        self.key = key;
+        self
     }
 }
 
@@ -38,9 +121,301 @@ pub fn run(
     rng: &mut Provider,
     timeout: Duration,
 ) -> Outcome {
-    let _ = (t, script, rng, timeout);
-    Outcome::ended(
-        super::Ending::Io("scripted server not implemented yet".into()),
-        0,
-    )
+    let mut wire = Wire::new(t, timeout);
+    let res = run_inner(&mut wire, script, rng);
+    let records = wire.records_in;
+    match res {
+        Ok(()) => Outcome::completed(records, false),
+        Err(end) => Outcome::ended(end, records),
+    }
+}
+
+fn wrong(msg: impl Into<String>) -> Ending {
+    Ending::Garbled(msg.into())
+}
+
+fn msg(typ: u8, body: &[u8]) -> Vec<u8> {
+    super::client::handshake_msg(typ, body)
+}
+
+/// What the ClientHello offered.
+struct Hello {
+    random: [u8; 32],
+    version: u16,
+    suites: Vec<CipherSuite>,
+    ems: bool,
+}
+
+fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<Hello, Ending> {
+    let raw = match wire.recv()? {
+        Incoming::Handshake { raw, .. } => raw,
+        other => return Err(wrong(format!("expected ClientHello, got {other:?}"))),
+    };
+    let m = decode_handshake(&raw).map_err(|e| wrong(format!("malformed ClientHello: {e}")))?;
+    let HandshakePayload::ClientHello(ch) = m.payload else {
+        return Err(wrong(format!("expected ClientHello, got {:?}", m.typ)));
+    };
+    transcript.extend_from_slice(&raw);
+    Ok(Hello {
+        random: ch.random.0,
+        version: ch.client_version.0,
+        ems: ch
+            .extensions
+            .iter()
+            .flatten()
+            .any(|e| matches!(e, ClientExtension::ExtendedMasterSecret)),
+        suites: ch.cipher_suites,
+    })
+}
+
+fn ext_block(exts: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (typ, b) in exts {
+        body.extend_from_slice(&typ.to_be_bytes());
+        body.extend_from_slice(&(b.len() as u16).to_be_bytes());
+        body.extend_from_slice(b);
+    }
+    let mut out = (body.len() as u16).to_be_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
+fn send(
+    wire: &mut Wire<'_>,
+    transcript: &mut Vec<u8>,
+    which: HsMsg,
+    m: Vec<u8>,
+    bugs: &ServerBugs,
+) -> Result<(), Ending> {
+    let mut last: Option<Vec<u8>> = None;
+    for out in apply_mutation(which, &m, &bugs.mutations) {
+        // A repeat is rejected, not hashed, by the client.
+        if last.as_ref() != Some(&out) {
+            transcript.extend_from_slice(&out);
+        }
+        wire.send(ContentType::Handshake.0, &out, 1 << 14)?;
+        last = Some(out);
+    }
+    Ok(())
+}
+
+fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> Result<(), Ending> {
+    let b = &script.bugs;
+    let mut transcript = Vec::new();
+    let hello = read_client_hello(wire, &mut transcript)?;
+
+    let suite = if hello.suites.contains(&script.suite) {
+        script.suite
+    } else {
+        hello
+            .suites
+            .iter()
+            .copied()
+            .find(|s| SuiteParams::for_suite(*s).is_some())
+            .ok_or_else(|| wrong("client offered no RSA AES-GCM suite"))?
+    };
+    let params = SuiteParams::for_suite(suite).ok_or_else(|| wrong("no suite"))?;
+    let hash = params.prf_hash;
+    let ems = script.ems && hello.ems;
+    let server_random: [u8; 32] = rng.array();
+    let session_id: [u8; 32] = rng.array();
+
+    // ServerHello
+    let mut sh = Vec::new();
+    sh.extend_from_slice(&b.server_version.unwrap_or(0x0303).to_be_bytes());
+    sh.extend_from_slice(&server_random);
+    sh.push(32);
+    sh.extend_from_slice(&session_id);
+    sh.extend_from_slice(&b.cipher_suite.unwrap_or(suite.0).to_be_bytes());
+    sh.push(b.compression.unwrap_or(0));
+    let mut exts = b.extensions.clone().unwrap_or_else(|| {
+        let mut e = vec![(0xff01u16, vec![0u8])];
+        if ems {
+            e.push((23, vec![]));
+        }
+        e
+    });
+    exts.extend(b.extra_extensions.iter().cloned());
+    sh.extend(ext_block(&exts));
+    wire.cork = true;
+    if let Some(v) = b.record_version {
+        wire.version = v;
+    }
+    send(wire, &mut transcript, HsMsg::ServerHello, msg(2, &sh), b)?;
+    wire.version = 0x0303;
+    if b.ccs == ServerCcsBug::Early {
+        wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
+    }
+    if b.hello_request_during {
+        // Not part of the transcript (RFC 5246 §7.4.9).
+        wire.send(ContentType::Handshake.0, &msg(0, &[]), 1 << 14)?;
+    }
+
+    // Certificate
+    let chain = b.chain.clone().unwrap_or_else(|| script.chain.clone());
+    let mut list = Vec::new();
+    for c in &chain {
+        list.extend_from_slice(&(c.len() as u32).to_be_bytes()[1..]);
+        list.extend_from_slice(c);
+    }
+    let mut cert = (list.len() as u32).to_be_bytes()[1..].to_vec();
+    cert.extend(list);
+    send(wire, &mut transcript, HsMsg::Certificate, msg(11, &cert), b)?;
+    if b.server_key_exchange {
+        send(
+            wire,
+            &mut transcript,
+            HsMsg::ServerHelloDone,
+            msg(12, &[0, 0]),
+            b,
+        )?;
+    }
+    send(
+        wire,
+        &mut transcript,
+        HsMsg::ServerHelloDone,
+        msg(14, &[]),
+        b,
+    )?;
+    wire.flush()?;
+
+    // ClientKeyExchange
+    let raw = match wire.recv()? {
+        Incoming::Handshake { raw, .. } => raw,
+        other => return Err(wrong(format!("expected ClientKeyExchange, got {other:?}"))),
+    };
+    let m =
+        decode_handshake(&raw).map_err(|e| wrong(format!("malformed ClientKeyExchange: {e}")))?;
+    let HandshakePayload::ClientKeyExchange(epms) = m.payload else {
+        return Err(wrong(format!(
+            "expected ClientKeyExchange, got {:?}",
+            m.typ
+        )));
+    };
+    transcript.extend_from_slice(&raw);
+    let random_pm: [u8; 48] = rng.array();
+    let pm = crypto::decrypt_premaster(
+        &*script.key,
+        rng,
+        &epms.0,
+        gauntlet_engine::enums::ProtocolVersion(hello.version),
+        &random_pm,
+    );
+    if pm.as_bytes() == &random_pm {
+        return Err(wrong(
+            "client's premaster did not decrypt to 48 bytes with its hello version",
+        ));
+    }
+    let master = if ems {
+        crypto::extended_master_secret(hash, &pm, &hash.hash(&transcript))
+    } else {
+        crypto::master_secret(hash, &pm, &hello.random, &server_random)
+    };
+    let kb = crypto::key_block(hash, &master, &hello.random, &server_random, params.key_len)
+        .map_err(|e| Ending::Io(e.to_string()))?;
+    let theirs = Protect::new(kb.client_write_key(), *kb.client_write_iv()).map_err(Ending::Io)?;
+    let ours = Protect::new(kb.server_write_key(), *kb.server_write_iv()).map_err(Ending::Io)?;
+
+    // The client's CCS and Finished.
+    match wire.recv()? {
+        Incoming::ChangeCipherSpec(p) if p == [1] => {}
+        other => return Err(wrong(format!("expected ChangeCipherSpec, got {other:?}"))),
+    }
+    wire.read = Some(theirs);
+    let raw = match wire.recv()? {
+        Incoming::Handshake { typ: 20, raw } => raw,
+        other => return Err(wrong(format!("expected Finished, got {other:?}"))),
+    };
+    let expected = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
+    if raw.get(4..) != Some(&expected[..]) {
+        return Err(wrong("client Finished does not verify"));
+    }
+    transcript.extend_from_slice(&raw);
+
+    // Our CCS and Finished.
+    match &b.ccs {
+        ServerCcsBug::None | ServerCcsBug::Early => {
+            wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?
+        }
+        ServerCcsBug::Skip => {}
+        ServerCcsBug::Payload(p) => {
+            wire.send(ContentType::ChangeCipherSpec.0, p, p.len().max(1))?
+        }
+    }
+    wire.write = Some(ours);
+    if b.app_data_before_finished {
+        wire.send(ContentType::ApplicationData.0, b"early", 1 << 14)?;
+    }
+    let mut vd = verify(hash, &master, crypto::SERVER_FINISHED, &transcript);
+    if b.bad_finished {
+        vd[0] ^= 1;
+    }
+    let fin = msg(20, &vd);
+    if let Some(bit) = b.flip_finished_record_bit {
+        let mut rec = wire.record_bytes(ContentType::Handshake.0, 0x0303, &fin, None)?;
+        let i = 5 + (bit / 8) % (rec.len() - 5);
+        rec[i] ^= 1 << (bit % 8);
+        wire.send_raw(&rec)?;
+    } else {
+        send(wire, &mut transcript, HsMsg::Finished, fin, b)?;
+    }
+    wire.flush()?;
+
+    after_handshake(wire, b)
+}
+
+/// Waits for the client's request (or its close), answers, closes.
+fn after_handshake(wire: &mut Wire<'_>, b: &ServerBugs) -> Result<(), Ending> {
+    if b.hello_request_after {
+        wire.send(ContentType::Handshake.0, &msg(0, &[]), 1 << 14)?;
+    }
+    loop {
+        match wire.recv() {
+            Ok(Incoming::ApplicationData(_)) => break,
+            // A client that refuses renegotiation warns and goes on.
+            Err(Ending::Alert {
+                level: 1,
+                description,
+            }) if description == AlertDescription::NoRenegotiation.0 && b.hello_request_after => {
+                continue
+            }
+            // A client with nothing to say closes: the handshake succeeded.
+            Err(Ending::Alert {
+                level: 1,
+                description,
+            }) if description == AlertDescription::CloseNotify.0 => {
+                let _ = wire.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+                return Ok(());
+            }
+            Err(Ending::Eof) | Err(Ending::Timeout) => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(other) => return Err(wrong(format!("expected application data, got {other:?}"))),
+        }
+    }
+    wire.send(
+        ContentType::ApplicationData.0,
+        b"HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\nGauntlet scripted server\r\n",
+        1 << 14,
+    )?;
+    wire.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify)?;
+    // The client's answer: close_notify, a close, or a late fatal alert.
+    match wire.recv() {
+        Err(Ending::Alert {
+            level: 2,
+            description,
+        }) => Err(Ending::Alert {
+            level: 2,
+            description,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn verify(
+    hash: PrfHash,
+    master: &crypto::MasterSecret,
+    label: &[u8],
+    transcript: &[u8],
+) -> [u8; 12] {
+    crypto::verify_data(hash, master, label, &hash.hash(transcript))
 }

@@ -2,6 +2,8 @@
 //! cases. Families (every message × every mutation) come from loops.
 
 mod basic;
+mod certificates;
+mod client_role;
 mod messages;
 
 use crate::case::TestCase;
@@ -12,6 +14,8 @@ pub fn all() -> Vec<TestCase> {
     let mut cases = Vec::new();
     basic::cases(&mut cases);
     messages::cases(&mut cases);
+    client_role::cases(&mut cases);
+    certificates::cases(&mut cases);
     cases
 }
 

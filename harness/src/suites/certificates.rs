@@ -1,0 +1,233 @@
+//! Certificate validation, client role: the scripted server presents each
+//! chain of the test PKI (`vectors/pki/`, made by `vectors/pki/gen.sh` with
+//! the OpenSSL CLI) to a client that trusts `root.pem` and connects to
+//! `localhost` at the PKI's validation time (2027-01-01). Chains that need
+//! CRLs or another name stay in the engine's PKI tests: a client's CRL and
+//! name settings are not the suite's to choose.
+
+use super::alert;
+use crate::case::{Expect, TestCase};
+use crate::script::server::{ServerBugs, ServerScript};
+use gauntlet_engine::crypto::rsa_kx::private_key_from_pem;
+use gauntlet_engine::enums::AlertDescription as A;
+use std::sync::Arc;
+
+/// (name, leaf DER, leaf key PEM, intermediates DER, expected error).
+type Chain = (
+    &'static str,
+    &'static [u8],
+    &'static str,
+    Vec<&'static [u8]>,
+    &'static str,
+);
+
+fn chains() -> Vec<Chain> {
+    vec![
+        (
+            "good-dns",
+            include_bytes!("../../../vectors/pki/leaf.der"),
+            include_str!("../../../vectors/pki/leaf.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "ok",
+        ),
+        (
+            "pss-sha256",
+            include_bytes!("../../../vectors/pki/leaf-pss.der"),
+            include_str!("../../../vectors/pki/leaf-pss.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "ok",
+        ),
+        (
+            "pss-sha384",
+            include_bytes!("../../../vectors/pki/leaf-pss384.der"),
+            include_str!("../../../vectors/pki/leaf-pss384.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "ok",
+        ),
+        (
+            "pkcs1-sha512",
+            include_bytes!("../../../vectors/pki/leaf-sha512.der"),
+            include_str!("../../../vectors/pki/leaf-sha512.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "ok",
+        ),
+        (
+            "wildcard-for-localhost",
+            include_bytes!("../../../vectors/pki/leaf-wildcard.der"),
+            include_str!("../../../vectors/pki/leaf-wildcard.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "NotValidForName",
+        ),
+        (
+            "no-san-cn-only",
+            include_bytes!("../../../vectors/pki/leaf-nosan.der"),
+            include_str!("../../../vectors/pki/leaf-nosan.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "NotValidForName",
+        ),
+        (
+            "expired-leaf",
+            include_bytes!("../../../vectors/pki/leaf-expired.der"),
+            include_str!("../../../vectors/pki/leaf-expired.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "Expired",
+        ),
+        (
+            "not-yet-valid-leaf",
+            include_bytes!("../../../vectors/pki/leaf-notyet.der"),
+            include_str!("../../../vectors/pki/leaf-notyet.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "NotYetValid",
+        ),
+        (
+            "expired-intermediate",
+            include_bytes!("../../../vectors/pki/leaf-under-expired-int.der"),
+            include_str!("../../../vectors/pki/leaf-under-expired-int.key"),
+            vec![include_bytes!("../../../vectors/pki/int-expired.der")],
+            "Expired",
+        ),
+        (
+            "unknown-root",
+            include_bytes!("../../../vectors/pki/leaf-untrusted.der"),
+            include_str!("../../../vectors/pki/leaf-untrusted.key"),
+            vec![include_bytes!("../../../vectors/pki/int-untrusted.der")],
+            "UnknownIssuer",
+        ),
+        (
+            "unknown-root-sent",
+            include_bytes!("../../../vectors/pki/leaf-untrusted.der"),
+            include_str!("../../../vectors/pki/leaf-untrusted.key"),
+            vec![
+                include_bytes!("../../../vectors/pki/int-untrusted.der"),
+                include_bytes!("../../../vectors/pki/root-untrusted.der"),
+            ],
+            "UnknownIssuer",
+        ),
+        (
+            "cross-signed-detour",
+            include_bytes!("../../../vectors/pki/leaf.der"),
+            include_str!("../../../vectors/pki/leaf.key"),
+            vec![
+                include_bytes!("../../../vectors/pki/int-cross.der"),
+                include_bytes!("../../../vectors/pki/root-untrusted.der"),
+                include_bytes!("../../../vectors/pki/int.der"),
+            ],
+            "ok",
+        ),
+        (
+            "impostor-root-same-name",
+            include_bytes!("../../../vectors/pki/leaf-impostor.der"),
+            include_str!("../../../vectors/pki/leaf-impostor.key"),
+            vec![include_bytes!("../../../vectors/pki/int-impostor.der")],
+            "UnknownIssuer",
+        ),
+        (
+            "self-signed-leaf",
+            include_bytes!("../../../vectors/pki/leaf-selfsigned.der"),
+            include_str!("../../../vectors/pki/leaf-selfsigned.key"),
+            vec![],
+            "UnknownIssuer",
+        ),
+        (
+            "bad-signature",
+            include_bytes!("../../../vectors/pki/leaf-badsig.der"),
+            include_str!("../../../vectors/pki/leaf-badsig.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "BadSignature",
+        ),
+        (
+            "intermediate-not-ca",
+            include_bytes!("../../../vectors/pki/leaf-under-notca.der"),
+            include_str!("../../../vectors/pki/leaf-under-notca.key"),
+            vec![include_bytes!("../../../vectors/pki/int-notca.der")],
+            "NotCa",
+        ),
+        (
+            "intermediate-without-keycertsign",
+            include_bytes!("../../../vectors/pki/leaf-under-nokcs.der"),
+            include_str!("../../../vectors/pki/leaf-under-nokcs.key"),
+            vec![include_bytes!("../../../vectors/pki/int-nokcs.der")],
+            "BadKeyUsage",
+        ),
+        (
+            "pathlen-exceeded",
+            include_bytes!("../../../vectors/pki/leaf-under-sub.der"),
+            include_str!("../../../vectors/pki/leaf-under-sub.key"),
+            vec![
+                include_bytes!("../../../vectors/pki/int-sub.der"),
+                include_bytes!("../../../vectors/pki/int-pathlen0.der"),
+            ],
+            "PathLenExceeded",
+        ),
+        (
+            "pathlen-zero-direct-leaf",
+            include_bytes!("../../../vectors/pki/leaf-under-pathlen0.der"),
+            include_str!("../../../vectors/pki/leaf-under-pathlen0.key"),
+            vec![include_bytes!("../../../vectors/pki/int-pathlen0.der")],
+            "ok",
+        ),
+        (
+            "wrong-eku",
+            include_bytes!("../../../vectors/pki/leaf-clientonly.der"),
+            include_str!("../../../vectors/pki/leaf-clientonly.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "BadExtendedKeyUsage",
+        ),
+        (
+            "server-without-keyencipherment",
+            include_bytes!("../../../vectors/pki/leaf-ku-sign-only.der"),
+            include_str!("../../../vectors/pki/leaf-ku-sign-only.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "BadKeyUsage",
+        ),
+        (
+            "unknown-critical-extension",
+            include_bytes!("../../../vectors/pki/leaf-critical-ext.der"),
+            include_str!("../../../vectors/pki/leaf-critical-ext.key"),
+            vec![include_bytes!("../../../vectors/pki/int.der")],
+            "UnhandledCriticalExtension",
+        ),
+    ]
+}
+
+/// RFC 5246 §7.2.2 alert for each validation failure: the RFC's choice
+/// first, then the ones a conforming client may also send.
+fn expected(error: &str) -> Expect {
+    match error {
+        "ok" => Expect::Success,
+        "UnknownIssuer" => alert(&[A::UnknownCa]),
+        "Expired" | "NotYetValid" => alert(&[A::CertificateExpired, A::BadCertificate]),
+        "BadSignature" => alert(&[A::BadCertificate, A::DecryptError]),
+        "UnhandledCriticalExtension" => alert(&[A::UnsupportedCertificate, A::BadCertificate]),
+        // Name, CA flag, path length, key usage: the chain is well formed
+        // but unacceptable.
+        _ => alert(&[
+            A::BadCertificate,
+            A::CertificateUnknown,
+            A::UnsupportedCertificate,
+        ]),
+    }
+}
+
+pub(super) fn cases(out: &mut Vec<TestCase>) {
+    let Ok(base) = ServerScript::builtin() else {
+        return;
+    };
+    for (name, leaf, key, ints, error) in chains() {
+        let Ok(key) = private_key_from_pem(key) else {
+            continue;
+        };
+        let mut chain = vec![leaf.to_vec()];
+        chain.extend(ints.iter().map(|c| c.to_vec()));
+        let script = base.clone().with_key(Arc::new(key)).with_bugs(ServerBugs {
+            chain: Some(chain),
+            ..ServerBugs::default()
+        });
+        out.push(TestCase::client(
+            format!("Certificate-Client-{name}"),
+            "RFC 5246 §7.4.2, RFC 5280 §6",
+            script,
+            expected(error),
+        ));
+    }
+}
