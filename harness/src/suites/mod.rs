@@ -2,7 +2,12 @@
 //! cases. Families (every message × every mutation) come from loops.
 
 mod basic;
+mod ccs;
+mod client_hello;
 mod messages;
+pub mod records;
+mod renegotiation;
+pub mod rsa_kx;
 
 use crate::case::TestCase;
 use gauntlet_engine::enums::{AlertDescription, CipherSuite};
@@ -12,6 +17,11 @@ pub fn all() -> Vec<TestCase> {
     let mut cases = Vec::new();
     basic::cases(&mut cases);
     messages::cases(&mut cases);
+    ccs::cases(&mut cases);
+    records::cases(&mut cases);
+    client_hello::cases(&mut cases);
+    rsa_kx::cases(&mut cases);
+    renegotiation::cases(&mut cases);
     cases
 }
 
