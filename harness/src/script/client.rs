@@ -1,6 +1,11 @@
 //! `ScriptedClient`: a TLS 1.2 client that keeps real keys and the real
 //! transcript hash, so it can still encrypt and compute Finished while it
-//! misbehaves as its `ClientBugs` say. It tests servers.
+//! misbehaves as its `ClientBugs` say. It tests servers, and checks what a
+//! conforming server must say back: TLS 1.2 in ServerHello, no unoffered
+//! extension, renegotiation_info when asked for (RFC 5746), a fresh
+//! session_id for a full handshake, a verifying Finished. It follows an
+//! SSLv2-compatible hello and a secure renegotiation when the server
+//! accepts them.
 
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Protect, Wire};
@@ -38,7 +43,9 @@ pub enum PremasterBug {
     CiphertextLonger,
 }
 
-/// What happens to ChangeCipherSpec.
+/// What happens to ChangeCipherSpec. `Early` and `InsideFragmentedMessage`
+/// concern ClientKeyExchange, so in an abbreviated handshake they leave the
+/// CCS as it should be; the others apply to both handshakes.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum CcsBug {
     #[default]
@@ -47,16 +54,39 @@ pub enum CcsBug {
     Early,
     /// Not sent at all; Finished follows ClientKeyExchange encrypted.
     Skip,
-    /// Sent twice.
+    /// Not sent at all, and Finished follows in plaintext (the client never
+    /// switched keys).
+    SkipPlaintextFinished,
+    /// Sent twice, the second under the new keys (as a client whose state
+    /// machine repeats the step after switching would).
     Twice,
+    /// Sent twice in plaintext: the second arrives where the server already
+    /// expects protected records.
+    TwicePlaintext,
     /// Sent with this payload instead of 0x01.
     Payload(Vec<u8>),
     /// Sent in the middle of a ClientKeyExchange split across two records.
     InsideFragmentedMessage,
 }
 
+/// The ClientHello a client sends to renegotiate after the handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Renegotiation {
+    /// renegotiation_info carries our Finished verify_data (RFC 5746 §3.5).
+    Secure,
+    /// Neither renegotiation_info nor the SCSV: a legacy client (RFC 5746 §4.2).
+    Legacy,
+    /// The SCSV instead of the extension (RFC 5746 §3.7: the server MUST abort).
+    Scsv,
+    /// renegotiation_info present but empty, as in an initial handshake.
+    EmptyRenegotiationInfo,
+    /// renegotiation_info with one bit of our verify_data flipped.
+    WrongVerifyData,
+}
+
 /// Misbehaviour knobs of the scripted client. Each is checked in one place
-/// in `run`; the defaults make a correct client.
+/// (in `run_inner` or the one step function it calls for that part of the
+/// conversation); the defaults make a correct client.
 #[derive(Clone, Debug, Default)]
 pub struct ClientBugs {
     /// ClientHello.client_version, if set, replaces 0x0303.
@@ -67,6 +97,10 @@ pub struct ClientBugs {
     pub record_version: Option<u16>,
     /// cipher_suites, if set, replaces the offered suite (raw values).
     pub cipher_suites: Option<Vec<u16>>,
+    /// The cipher_suites vector's body as raw bytes, if set, takes
+    /// precedence over `cipher_suites` (its length prefix counts these
+    /// bytes, so an odd length can be sent).
+    pub cipher_suites_raw: Option<Vec<u8>>,
     /// compression_methods, if set, replaces [null].
     pub compression_methods: Option<Vec<u8>>,
     /// Extensions, if set, replace the default list entirely.
@@ -84,6 +118,10 @@ pub struct ClientBugs {
     pub ccs: CcsBug,
     /// If set, the premaster is malformed this way.
     pub premaster: Option<PremasterBug>,
+    /// If true, nothing follows ClientKeyExchange: the client only listens
+    /// (the ROBOT scan's second shape: a server must not answer any
+    /// premaster before Finished, so it waits or times out alike).
+    pub stop_after_client_key_exchange: bool,
     /// If true, one bit of verify_data is flipped.
     pub bad_finished: bool,
     /// If set, this bit of the sealed Finished record body is flipped.
@@ -98,10 +136,21 @@ pub struct ClientBugs {
     pub separate_writes: bool,
     /// If true, a zero-length application data record precedes the request.
     pub empty_app_data_first: bool,
-    /// If set, application data of this size is sent before Finished.
+    /// If true, application data is sent between ChangeCipherSpec and Finished.
     pub app_data_before_finished: bool,
+    /// If true, a plaintext application data record is sent before ClientKeyExchange.
+    pub app_data_in_handshake: bool,
     /// If set, a warning alert with this description is sent before ClientKeyExchange.
     pub warning_alert_in_handshake: Option<u8>,
+    /// If set, a fatal alert with this description is sent before
+    /// ClientKeyExchange and the client sends nothing more: the server must
+    /// close without a word (RFC 5246 §7.2).
+    pub fatal_alert_in_handshake: Option<u8>,
+    /// If set, an alert record with exactly this payload (malformed: not
+    /// two bytes, or an unknown level) is sent before ClientKeyExchange.
+    pub alert_payload_in_handshake: Option<Vec<u8>>,
+    /// If set, a plaintext record of this raw content type is sent before ClientKeyExchange.
+    pub unknown_record_type_in_handshake: Option<u8>,
     /// If set, after the handshake a record of this raw type is sent.
     pub unknown_record_type_after: Option<u8>,
     /// If set, after the handshake application data with this many plaintext bytes.
@@ -109,8 +158,10 @@ pub struct ClientBugs {
     /// If set, an encrypted record with this many bytes of body (raw, not
     /// a valid ciphertext) is sent after the handshake.
     pub raw_record_len_after: Option<usize>,
-    /// If true, a new ClientHello is sent after the handshake (renegotiation).
-    pub renegotiate: bool,
+    /// If set, a new ClientHello of this kind is sent after the handshake
+    /// (renegotiation); the server must refuse with a warning
+    /// no_renegotiation and go on, or end the connection.
+    pub renegotiate: Option<Renegotiation>,
     /// If true, a second connection resumes the first one's session.
     pub resume: bool,
     /// If true, the client never sends close_notify.
@@ -146,6 +197,9 @@ pub struct SavedSession {
     pub ems: bool,
 }
 
+/// RFC 5746 §3.3.
+const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
+
 fn ext_bytes(exts: &[(u16, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (typ, body) in exts {
@@ -166,7 +220,51 @@ pub fn handshake_msg(typ: u8, body: &[u8]) -> Vec<u8> {
 }
 
 impl ClientScript {
-    fn default_extensions(&self) -> Vec<(u16, Vec<u8>)> {
+    /// The cipher suites offered (raw values), as `cipher_suites` or the
+    /// SSLv2 hello says; `cipher_suites_raw` split into pairs.
+    pub fn offered_suites(&self) -> Vec<u16> {
+        let b = &self.bugs;
+        if let Some(raw) = &b.cipher_suites_raw {
+            return raw
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+        }
+        if b.sslv2_hello {
+            return vec![self.suite.0, EMPTY_RENEGOTIATION_INFO_SCSV];
+        }
+        b.cipher_suites
+            .clone()
+            .unwrap_or_else(|| vec![self.suite.0])
+    }
+
+    /// The extension types the ClientHello carries, in order.
+    pub fn offered_extensions(&self) -> Vec<u16> {
+        let b = &self.bugs;
+        if b.omit_extensions_block || b.sslv2_hello {
+            return Vec::new();
+        }
+        let mut exts = b
+            .extensions
+            .clone()
+            .unwrap_or_else(|| self.default_extensions());
+        exts.extend(b.extra_extensions.iter().cloned());
+        exts.into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// True if the hello asks for secure renegotiation (RFC 5746 §3.4):
+    /// the renegotiation_info extension or the SCSV.
+    pub fn offers_secure_renegotiation(&self) -> bool {
+        self.offered_suites()
+            .contains(&EMPTY_RENEGOTIATION_INFO_SCSV)
+            || self
+                .offered_extensions()
+                .contains(&ExtensionType::RenegotiationInfo.0)
+    }
+
+    /// What a correct client sends: server_name (if set), EMS (if `ems`),
+    /// an empty renegotiation_info, signature_algorithms.
+    pub fn default_extensions(&self) -> Vec<(u16, Vec<u8>)> {
         let mut exts = Vec::new();
         if let Some(name) = &self.server_name {
             let n = name.as_bytes();
@@ -201,14 +299,16 @@ impl ClientScript {
             .unwrap_or_default();
         body.push(sid.len() as u8);
         body.extend_from_slice(&sid);
-        let suites = b
-            .cipher_suites
-            .clone()
-            .unwrap_or_else(|| vec![self.suite.0]);
-        body.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
-        for s in suites {
-            body.extend_from_slice(&s.to_be_bytes());
-        }
+        let suites = match &b.cipher_suites_raw {
+            Some(raw) => raw.clone(),
+            None => self
+                .offered_suites()
+                .iter()
+                .flat_map(|s| s.to_be_bytes())
+                .collect(),
+        };
+        body.extend_from_slice(&(suites.len() as u16).to_be_bytes());
+        body.extend_from_slice(&suites);
         let comp = b.compression_methods.clone().unwrap_or_else(|| vec![0]);
         body.push(comp.len() as u8);
         body.extend_from_slice(&comp);
@@ -228,11 +328,58 @@ impl ClientScript {
 
 /// The server's first flight, as the scripted client understood it.
 struct ServerFlight {
+    version: u16,
     random: [u8; 32],
     suite: CipherSuite,
     session_id: Vec<u8>,
     ems: bool,
+    /// ServerHello extension types, in order.
+    extensions: Vec<u16>,
+    /// The renegotiation_info body, if the server sent the extension.
+    renegotiation_info: Option<Vec<u8>>,
     leaf: Option<Vec<u8>>,
+}
+
+/// What a conforming TLS 1.2 server's ServerHello must say to this client:
+/// TLS 1.2 (the only version the harness speaks; RFC 5246 E.1), no
+/// extension we did not offer (RFC 5246 §7.4.1.4; RFC 5746 §3.6 makes
+/// renegotiation_info the one exception, answering the SCSV), and an empty
+/// renegotiation_info whenever we asked for secure renegotiation (RFC 5746
+/// §3.6: every server we test implements RFC 5746).
+/// `renegotiated`: the renegotiation_info body a renegotiating server must
+/// send (RFC 5746 §3.5: client then server verify_data); empty initially.
+fn check_server_hello(
+    script: &ClientScript,
+    flight: &ServerFlight,
+    renegotiated: &[u8],
+) -> Result<(), Ending> {
+    if flight.version != 0x0303 {
+        return Err(wrong(format!(
+            "server chose version {:#06x}, not TLS 1.2",
+            flight.version
+        )));
+    }
+    let offered = script.offered_extensions();
+    let secure = script.offers_secure_renegotiation();
+    let ri = ExtensionType::RenegotiationInfo.0;
+    for t in &flight.extensions {
+        let answers_scsv = *t == ri && secure;
+        if !(offered.contains(t) || answers_scsv) {
+            return Err(wrong(format!(
+                "server sent extension {t:#06x} that was not offered"
+            )));
+        }
+    }
+    match (&flight.renegotiation_info, secure) {
+        (Some(body), true) if body == renegotiated => Ok(()),
+        (Some(_), _) => Err(wrong(
+            "server renegotiation_info is not what RFC 5746 §3.6/§3.7 says",
+        )),
+        (None, true) => Err(wrong(
+            "server did not answer renegotiation_info (RFC 5746 §3.6)",
+        )),
+        (None, false) => Ok(()),
+    }
 }
 
 /// Runs one connection. `Ok(session)` when the handshake and an
@@ -273,28 +420,32 @@ fn run_inner(
     if let Some(v) = b.record_version {
         wire.version = v;
     }
-
-    if b.sslv2_hello {
-        wire.send_raw(&sslv2_client_hello(rng.array()))?;
-        return Err(wire.recv_ending());
-    }
+    let client_version = b.client_version.unwrap_or(0x0303);
 
     let client_random: [u8; 32] = rng.array();
     let mut transcript = Vec::new();
 
-    // ClientHello
-    let ch = script.client_hello(&client_random, resume);
-    let hello_version = b
-        .hello_record_version
-        .or(b.record_version)
-        .unwrap_or(0x0303);
-    let saved_version = wire.version;
-    wire.version = hello_version;
-    send_handshake(wire, &mut transcript, HsMsg::ClientHello, ch, b, max)?;
-    wire.version = saved_version;
+    // ClientHello, or its SSLv2-compatible form (RFC 5246 E.2), whose
+    // handshake hash input is the message after its 2-byte length.
+    if b.sslv2_hello {
+        let v2 = sslv2_client_hello(client_version, script.suite, &client_random);
+        transcript.extend_from_slice(v2.get(2..).unwrap_or_default());
+        wire.send_raw(&v2)?;
+    } else {
+        let ch = script.client_hello(&client_random, resume);
+        let hello_version = b
+            .hello_record_version
+            .or(b.record_version)
+            .unwrap_or(0x0303);
+        let saved_version = wire.version;
+        wire.version = hello_version;
+        send_handshake(wire, &mut transcript, HsMsg::ClientHello, ch, b, max)?;
+        wire.version = saved_version;
+    }
 
     // ServerHello … ServerHelloDone, or ServerHello for a resumption.
-    let (flight, ccs_seen) = read_server_hello(wire, &mut transcript)?;
+    let (flight, ccs_seen) = read_server_hello(wire, &mut transcript, None)?;
+    check_server_hello(script, &flight, &[])?;
     let params = SuiteParams::for_suite(flight.suite)
         .ok_or_else(|| wrong(format!("server chose suite {:?}", flight.suite)))?;
     let hash = params.prf_hash;
@@ -303,15 +454,13 @@ fn run_inner(
     if let Some(session) = resumed {
         let master = session.master;
         let keys = keys(&master, &client_random, &flight, &params)?;
-        expect_ccs_and_finished(wire, &mut transcript, hash, &master, keys.1, ccs_seen)?;
-        wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
-        wire.write = Some(keys.0);
-        let fin = handshake_msg(
-            20,
-            &verify(hash, &master, crypto::CLIENT_FINISHED, &transcript),
-        );
+        let server_vd =
+            expect_ccs_and_finished(wire, &mut transcript, hash, &master, keys.1, ccs_seen)?;
+        send_ccs(wire, b, keys.0, false)?;
+        let vd = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
+        let fin = handshake_msg(20, &vd);
         send_handshake(wire, &mut transcript, HsMsg::Finished, fin, b, max)?;
-        exchange_application_data(wire, b)?;
+        exchange_application_data(wire, script, rng, (vd, server_vd))?;
         return Ok(SavedSession {
             id: flight.session_id.clone(),
             suite: flight.suite,
@@ -320,6 +469,52 @@ fn run_inner(
         });
     }
 
+    // RFC 5246 §7.4.1.3: a session_id we offered comes back only to resume it.
+    let offered_id = b.session_id.as_ref().or(resume.map(|s| &s.id));
+    if !flight.session_id.is_empty() && offered_id == Some(&flight.session_id) {
+        return Err(wrong(
+            "server echoed our session_id but did a full handshake",
+        ));
+    }
+
+    let (master, finished) = full_handshake(
+        wire,
+        b,
+        rng,
+        client_version,
+        &client_random,
+        &mut transcript,
+        &flight,
+        &params,
+    )?;
+    exchange_application_data(wire, script, rng, finished)?;
+    Ok(SavedSession {
+        id: flight.session_id.clone(),
+        suite: flight.suite,
+        master,
+        ems: flight.ems,
+    })
+}
+
+/// Both Finished messages' verify_data: (client's, server's).
+type VerifyData = ([u8; 12], [u8; 12]);
+
+/// A full handshake from the server's first flight (already read into
+/// `flight` and `transcript`) to its Finished, misbehaving as `b` says.
+/// Returns the master secret and both verify_data.
+#[allow(clippy::too_many_arguments)]
+fn full_handshake(
+    wire: &mut Wire<'_>,
+    b: &ClientBugs,
+    rng: &mut Provider,
+    client_version: u16,
+    client_random: &[u8; 32],
+    transcript: &mut Vec<u8>,
+    flight: &ServerFlight,
+    params: &SuiteParams,
+) -> Result<([u8; 48], VerifyData), Ending> {
+    let max = b.max_fragment.unwrap_or(1 << 14);
+    let hash = params.prf_hash;
     let leaf = flight
         .leaf
         .clone()
@@ -328,16 +523,31 @@ fn run_inner(
         .map_err(|e| wrong(format!("server certificate key: {e:?}")))?;
 
     wire.cork = !b.separate_writes;
+    // What goes in front of ClientKeyExchange.
     if b.ccs == CcsBug::Early {
         wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
     }
     if let Some(desc) = b.warning_alert_in_handshake {
         wire.send(ContentType::Alert.0, &[AlertLevel::Warning.0, desc], 2)?;
     }
+    if let Some(payload) = &b.alert_payload_in_handshake {
+        wire.send(ContentType::Alert.0, payload, payload.len().max(1))?;
+    }
+    if let Some(typ) = b.unknown_record_type_in_handshake {
+        wire.send(typ, b"x", 1)?;
+    }
+    if b.app_data_in_handshake {
+        wire.send(ContentType::ApplicationData.0, b"early", max)?;
+    }
+    if let Some(desc) = b.fatal_alert_in_handshake {
+        wire.send(ContentType::Alert.0, &[AlertLevel::Fatal.0, desc], 2)?;
+        return Err(wire.recv_ending());
+    }
 
-    // ClientKeyExchange
+    // ClientKeyExchange. The premaster carries ClientHello.client_version,
+    // not the negotiated version (RFC 5246 §7.4.7.1).
     let mut pm: [u8; 48] = rng.array();
-    pm[..2].copy_from_slice(&0x0303u16.to_be_bytes());
+    pm[..2].copy_from_slice(&client_version.to_be_bytes());
     let ct = super::robot::encrypt(&server_key, &pm, b.premaster, rng)?;
     let mut cke_body = (ct.len() as u16).to_be_bytes().to_vec();
     cke_body.extend_from_slice(&ct);
@@ -353,34 +563,28 @@ fn run_inner(
             wire.send(ContentType::Handshake.0, z, max)?;
         }
     } else {
-        send_handshake(wire, &mut transcript, HsMsg::ClientKeyExchange, cke, b, max)?;
+        send_handshake(wire, transcript, HsMsg::ClientKeyExchange, cke, b, max)?;
+    }
+    if b.stop_after_client_key_exchange {
+        return Err(wire.recv_ending());
     }
 
-    let master = master_secret(hash, &pm, &client_random, &flight, &transcript);
-    let (ours, theirs) = keys(&master, &client_random, &flight, &params)?;
+    let master = master_secret(hash, &pm, client_random, flight, transcript);
+    let (ours, theirs) = keys(&master, client_random, flight, params)?;
 
-    // ChangeCipherSpec
-    match &b.ccs {
-        CcsBug::None | CcsBug::Early => wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?,
-        CcsBug::Skip | CcsBug::InsideFragmentedMessage => {}
-        CcsBug::Twice => {
-            wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
-            wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
-        }
-        CcsBug::Payload(p) => wire.send(ContentType::ChangeCipherSpec.0, p, p.len().max(1))?,
-    }
-    wire.write = Some(ours);
+    send_ccs(wire, b, ours, true)?;
 
     if b.app_data_before_finished {
         wire.send(ContentType::ApplicationData.0, b"early", max)?;
     }
 
     // Finished
-    let mut vd = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
+    let vd = verify(hash, &master, crypto::CLIENT_FINISHED, transcript);
+    let mut sent_vd = vd;
     if b.bad_finished {
-        vd[0] ^= 0x01;
+        sent_vd[0] ^= 0x01;
     }
-    let fin = handshake_msg(20, &vd);
+    let fin = handshake_msg(20, &sent_vd);
     if let Some(bit) = b.flip_finished_record_bit {
         let nonce = b.random_explicit_nonce.then(|| rng.array());
         let version = wire.version;
@@ -395,17 +599,43 @@ fn run_inner(
         transcript.extend_from_slice(&fin);
         wire.send_raw(&rec)?;
     } else {
-        send_handshake(wire, &mut transcript, HsMsg::Finished, fin, b, max)?;
+        send_handshake(wire, transcript, HsMsg::Finished, fin, b, max)?;
     }
 
-    expect_ccs_and_finished(wire, &mut transcript, hash, &master, theirs, false)?;
-    exchange_application_data(wire, b)?;
-    Ok(SavedSession {
-        id: flight.session_id.clone(),
-        suite: flight.suite,
-        master,
-        ems: flight.ems,
-    })
+    let server_vd = expect_ccs_and_finished(wire, transcript, hash, &master, theirs, false)?;
+    Ok((master, (sent_vd, server_vd)))
+}
+
+/// Our ChangeCipherSpec as `b.ccs` says, and our write keys switched on
+/// (records are sealed from then on). `full`: a full handshake, where the
+/// ClientKeyExchange variants apply.
+fn send_ccs(wire: &mut Wire<'_>, b: &ClientBugs, ours: Protect, full: bool) -> Result<(), Ending> {
+    let ccs = ContentType::ChangeCipherSpec.0;
+    match &b.ccs {
+        // The CCS already went inside ClientKeyExchange.
+        CcsBug::InsideFragmentedMessage if full => wire.write = Some(ours),
+        CcsBug::None | CcsBug::Early | CcsBug::InsideFragmentedMessage => {
+            wire.send(ccs, &[1], 1)?;
+            wire.write = Some(ours);
+        }
+        CcsBug::Skip => wire.write = Some(ours),
+        CcsBug::SkipPlaintextFinished => {}
+        CcsBug::Twice => {
+            wire.send(ccs, &[1], 1)?;
+            wire.write = Some(ours);
+            wire.send(ccs, &[1], 1)?;
+        }
+        CcsBug::TwicePlaintext => {
+            wire.send(ccs, &[1], 1)?;
+            wire.send(ccs, &[1], 1)?;
+            wire.write = Some(ours);
+        }
+        CcsBug::Payload(p) => {
+            wire.send(ccs, p, p.len().max(1))?;
+            wire.write = Some(ours);
+        }
+    }
+    Ok(())
 }
 
 /// Sends one handshake message through the mutation knobs, adding what
@@ -431,15 +661,21 @@ fn send_handshake(
     Ok(())
 }
 
-/// The server's first flight; `true` if it ended with the abbreviated
+/// The server's first flight (`first`: its first message, if already
+/// read); `true` if it ended with the abbreviated
 /// handshake's ChangeCipherSpec rather than ServerHelloDone.
 fn read_server_hello(
     wire: &mut Wire<'_>,
     transcript: &mut Vec<u8>,
+    mut first: Option<Incoming>,
 ) -> Result<(ServerFlight, bool), Ending> {
     let mut flight: Option<ServerFlight> = None;
     loop {
-        let raw = match wire.recv()? {
+        let next = match first.take() {
+            Some(m) => m,
+            None => wire.recv()?,
+        };
+        let raw = match next {
             Incoming::Handshake { raw, .. } => raw,
             Incoming::ChangeCipherSpec(p) if flight.is_some() => {
                 // Abbreviated handshake: CCS right after ServerHello.
@@ -463,12 +699,18 @@ fn read_server_hello(
         }
         match (msg.payload, flight.as_mut()) {
             (HandshakePayload::ServerHello(sh), None) => {
-                let ems = sh
-                    .extensions
+                let exts: Vec<&ServerExtension> = sh.extensions.iter().flatten().collect();
+                let ems = exts
                     .iter()
-                    .flatten()
                     .any(|e| matches!(e, ServerExtension::ExtendedMasterSecret));
+                let renegotiation_info = exts.iter().find_map(|e| match e {
+                    ServerExtension::RenegotiationInfo(rc) => Some(rc.0.clone()),
+                    _ => None,
+                });
                 flight = Some(ServerFlight {
+                    version: sh.server_version.0,
+                    extensions: exts.iter().map(|e| e.ext_type().0).collect(),
+                    renegotiation_info,
                     random: sh.random.0,
                     suite: sh.cipher_suite,
                     session_id: sh.session_id.0.clone(),
@@ -506,7 +748,7 @@ fn expect_ccs_and_finished(
     master: &[u8; 48],
     theirs: Protect,
     ccs_seen: bool,
-) -> Result<(), Ending> {
+) -> Result<[u8; 12], Ending> {
     // The server's records are protected from its CCS on; an abbreviated
     // handshake's CCS was already read with ServerHello.
     let mut theirs = Some(theirs);
@@ -533,7 +775,7 @@ fn expect_ccs_and_finished(
                     return Err(wrong("server Finished does not verify"));
                 }
                 transcript.extend_from_slice(&raw);
-                return Ok(());
+                return Ok(expected);
             }
             other => return Err(wrong(format!("expected CCS and Finished, got {other:?}"))),
         }
@@ -542,7 +784,14 @@ fn expect_ccs_and_finished(
 
 /// After the handshake: the post-handshake knobs, then a request that the
 /// server must answer with application data, then close_notify.
-fn exchange_application_data(wire: &mut Wire<'_>, b: &ClientBugs) -> Result<(), Ending> {
+/// `finished`: both verify_data of the handshake (for renegotiation_info).
+fn exchange_application_data(
+    wire: &mut Wire<'_>,
+    script: &ClientScript,
+    rng: &mut Provider,
+    finished: VerifyData,
+) -> Result<(), Ending> {
+    let b = &script.bugs;
     if let Some(typ) = b.unknown_record_type_after {
         wire.send(typ, b"x", 1 << 14)?;
         return Err(wire.recv_ending());
@@ -555,27 +804,10 @@ fn exchange_application_data(wire: &mut Wire<'_>, b: &ClientBugs) -> Result<(), 
         wire.send_raw(&rec)?;
         return Err(wire.recv_ending());
     }
-    if b.renegotiate {
-        let ch = ClientScript::default().client_hello(&[7; 32], None);
-        wire.send(ContentType::Handshake.0, &ch, 1 << 14)?;
-        // A server that refuses sends warning no_renegotiation and goes on.
-        match wire.recv() {
-            Err(Ending::Alert {
-                level: 1,
-                description,
-            }) if description == AlertDescription::NoRenegotiation.0 => {}
-            Err(e) => return Err(e),
-            Ok(other) => {
-                return Err(wrong(format!(
-                    "server answered renegotiation with {other:?}"
-                )))
-            }
-        }
+    if let Some(kind) = b.renegotiate {
+        renegotiate(wire, script, rng, kind, finished)?;
     }
-    let request = match b.app_data_len {
-        Some(n) => vec![b'a'; n],
-        None => b"GET / HTTP/1.0\r\n\r\n".to_vec(),
-    };
+    let request = http_request(b.app_data_len);
     // Oversized plaintext: sealed directly, bypassing fragmentation.
     if request.len() > 1 << 14 {
         let version = wire.version;
@@ -595,6 +827,111 @@ fn exchange_application_data(wire: &mut Wire<'_>, b: &ClientBugs) -> Result<(), 
         wire.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify)?;
     }
     Ok(())
+}
+
+/// The request the server must answer: an HTTP GET (HTTP servers such as
+/// `openssl s_server -www` answer only that; echo servers echo anything),
+/// padded with a header line to exactly `len` bytes when a length is set.
+fn http_request(len: Option<usize>) -> Vec<u8> {
+    const GET: &[u8] = b"GET / HTTP/1.0\r\n";
+    const PAD: &[u8] = b"X-Pad: ";
+    const END: &[u8] = b"\r\n\r\n";
+    let Some(n) = len else {
+        return [GET, b"\r\n"].concat();
+    };
+    let fixed = GET.len() + PAD.len() + END.len();
+    if n < fixed {
+        return vec![b'a'; n];
+    }
+    let mut out = [GET, PAD].concat();
+    out.resize(n - END.len(), b'a');
+    out.extend_from_slice(END);
+    out
+}
+
+/// Sends a renegotiating ClientHello of `kind` under the current keys. A
+/// server that refuses sends warning no_renegotiation and goes on (RFC
+/// 5246 §7.2.2); a fatal alert ends the case here. A server that accepts a
+/// secure renegotiation gets a correct full handshake, its ServerHello's
+/// renegotiation_info checked (RFC 5746 §3.5); accepting any other kind is
+/// wrong (RFC 5746 §3.7 for the malformed ones after a secure handshake,
+/// §4.4 RECOMMENDS refusing legacy renegotiation).
+fn renegotiate(
+    wire: &mut Wire<'_>,
+    script: &ClientScript,
+    rng: &mut Provider,
+    kind: Renegotiation,
+    (client_vd, server_vd): VerifyData,
+) -> Result<(), Ending> {
+    let hello = renegotiation_script(script, kind, &client_vd);
+    let random: [u8; 32] = rng.array();
+    let ch = hello.client_hello(&random, None);
+    wire.send(ContentType::Handshake.0, &ch, 1 << 14)?;
+    let first = match wire.recv() {
+        Err(Ending::Alert {
+            level: 1,
+            description,
+        }) if description == AlertDescription::NoRenegotiation.0 => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(m @ Incoming::Handshake { typ: 2, .. }) if kind == Renegotiation::Secure => m,
+        Ok(other) => {
+            return Err(wrong(format!(
+                "server answered a {kind:?} renegotiation with {other:?}"
+            )))
+        }
+    };
+    let mut transcript = ch;
+    let (flight, _) = read_server_hello(wire, &mut transcript, Some(first))?;
+    check_server_hello(&hello, &flight, &[client_vd, server_vd].concat())?;
+    let params = SuiteParams::for_suite(flight.suite)
+        .ok_or_else(|| wrong(format!("server chose suite {:?}", flight.suite)))?;
+    full_handshake(
+        wire,
+        &hello.bugs,
+        rng,
+        0x0303,
+        &random,
+        &mut transcript,
+        &flight,
+        &params,
+    )?;
+    Ok(())
+}
+
+/// The script whose ClientHello renegotiates as `kind` says, otherwise
+/// like the script's own correct hello.
+fn renegotiation_script(
+    script: &ClientScript,
+    kind: Renegotiation,
+    client_vd: &[u8; 12],
+) -> ClientScript {
+    let mut s = ClientScript {
+        bugs: ClientBugs::default(),
+        ..script.clone()
+    };
+    let ri = ExtensionType::RenegotiationInfo.0;
+    let mut exts = s.default_extensions();
+    exts.retain(|(t, _)| *t != ri);
+    let with_vd = |vd: &[u8; 12]| {
+        let mut body = vec![12u8];
+        body.extend_from_slice(vd);
+        body
+    };
+    match kind {
+        Renegotiation::Secure => exts.push((ri, with_vd(client_vd))),
+        Renegotiation::Legacy => {}
+        Renegotiation::Scsv => {
+            s.bugs.cipher_suites = Some(vec![script.suite.0, EMPTY_RENEGOTIATION_INFO_SCSV]);
+        }
+        Renegotiation::EmptyRenegotiationInfo => exts.push((ri, vec![0])),
+        Renegotiation::WrongVerifyData => {
+            let mut vd = *client_vd;
+            vd[0] ^= 0x01;
+            exts.push((ri, with_vd(&vd)));
+        }
+    }
+    s.bugs.extensions = Some(exts);
+    s
 }
 
 fn verify(hash: PrfHash, master: &[u8; 48], label: &[u8], transcript: &[u8]) -> [u8; 12] {
@@ -640,16 +977,65 @@ fn keys(
     ))
 }
 
-/// An SSLv2-compatible ClientHello (RFC 5246 Appendix E.2) offering TLS 1.2
-/// and TLS_RSA_WITH_AES_128_GCM_SHA256 as a 3-byte cipher spec.
-fn sslv2_client_hello(challenge: [u8; 16]) -> Vec<u8> {
-    let mut body = vec![1, 3, 3]; // msg_type client_hello, version 3.3
-    body.extend_from_slice(&3u16.to_be_bytes()); // cipher_spec_length
+/// An SSLv2-compatible ClientHello (RFC 5246 Appendix E.2) offering
+/// `version`, `suite` and the renegotiation SCSV as 3-byte cipher specs,
+/// with a 32-byte challenge that is the client random as is.
+fn sslv2_client_hello(version: u16, suite: CipherSuite, challenge: &[u8; 32]) -> Vec<u8> {
+    let mut body = vec![1]; // msg_type client_hello
+    body.extend_from_slice(&version.to_be_bytes());
+    body.extend_from_slice(&6u16.to_be_bytes()); // cipher_spec_length
     body.extend_from_slice(&0u16.to_be_bytes()); // session_id_length
-    body.extend_from_slice(&16u16.to_be_bytes()); // challenge_length
-    body.extend_from_slice(&[0, 0x00, 0x9c]);
-    body.extend_from_slice(&challenge);
+    body.extend_from_slice(&32u16.to_be_bytes()); // challenge_length
+    for s in [suite.0, EMPTY_RENEGOTIATION_INFO_SCSV] {
+        body.push(0);
+        body.extend_from_slice(&s.to_be_bytes());
+    }
+    body.extend_from_slice(challenge);
     let mut out = vec![0x80 | ((body.len() >> 8) as u8), body.len() as u8];
     out.extend_from_slice(&body);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_http_request_has_exactly_the_asked_length() {
+        for n in [0usize, 5, 27, 28, 100, 1 << 14, (1 << 14) + 1] {
+            let r = http_request(Some(n));
+            assert_eq!(r.len(), n);
+            if n >= 28 {
+                assert!(r.starts_with(b"GET / HTTP/1.0\r\nX-Pad: a"));
+                assert!(r.ends_with(b"a\r\n\r\n"));
+            }
+        }
+        assert_eq!(http_request(None), b"GET / HTTP/1.0\r\n\r\n");
+    }
+
+    #[test]
+    fn sslv2_hello_follows_rfc5246_appendix_e2() {
+        let v2 = sslv2_client_hello(0x0303, CipherSuite(0x009c), &[7; 32]);
+        // msg_length with the high bit set, then client_hello(1), version.
+        assert_eq!(v2.len(), 2 + 9 + 6 + 32);
+        assert_eq!(&v2[..2], &[0x80, 47]);
+        assert_eq!(&v2[2..5], &[1, 3, 3]);
+        // cipher_spec_length 6, session_id_length 0, challenge_length 32.
+        assert_eq!(&v2[5..11], &[0, 6, 0, 0, 0, 32]);
+        assert_eq!(&v2[11..17], &[0, 0, 0x9c, 0, 0, 0xff]);
+        assert_eq!(&v2[17..], &[7; 32]);
+    }
+
+    #[test]
+    fn offered_lists_follow_the_knobs() {
+        let mut s = ClientScript::default();
+        assert!(s.offers_secure_renegotiation());
+        s.bugs.extensions = Some(vec![(0x0017, vec![])]);
+        assert!(!s.offers_secure_renegotiation());
+        s.bugs.cipher_suites_raw = Some(vec![0x00, 0xff, 0x00]);
+        assert_eq!(s.offered_suites(), vec![0x00ff]);
+        assert!(s.offers_secure_renegotiation());
+        s.bugs.omit_extensions_block = true;
+        assert!(s.offered_extensions().is_empty());
+    }
 }

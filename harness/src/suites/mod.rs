@@ -4,7 +4,12 @@
 mod basic;
 mod certificates;
 mod client_role;
+mod ccs;
+mod client_hello;
 mod messages;
+pub mod records;
+mod renegotiation;
+pub mod rsa_kx;
 
 use crate::case::TestCase;
 use gauntlet_engine::enums::{AlertDescription, CipherSuite};
@@ -16,6 +21,11 @@ pub fn all() -> Vec<TestCase> {
     messages::cases(&mut cases);
     client_role::cases(&mut cases);
     certificates::cases(&mut cases);
+    ccs::cases(&mut cases);
+    records::cases(&mut cases);
+    client_hello::cases(&mut cases);
+    rsa_kx::cases(&mut cases);
+    renegotiation::cases(&mut cases);
     cases
 }
 

@@ -1,0 +1,76 @@
+//! Client-initiated renegotiation after the handshake.
+//!
+//! RFC 5246 §7.2.2: a server that does not renegotiate answers a
+//! ClientHello after the handshake with no_renegotiation, "always a
+//! warning", and the client may go on; the connection stays usable. RFC
+//! 5746 §3.7 adds that a server which does renegotiate MUST abort a
+//! renegotiation with the SCSV, without renegotiation_info or with the
+//! wrong verify_data, and §4.4 RECOMMENDS refusing legacy renegotiation.
+//! So a fatal handshake_failure is also conforming for the malformed kinds
+//! (and for any kind from a server that chooses to end the connection
+//! rather than go on: §7.2.2 leaves the reaction to the receiver). `Expect`
+//! cannot yet say "success or handshake_failure"; the cases expect the
+//! warning-and-continue that the reference (and OpenSSL 3, which refuses
+//! client renegotiation by default) gives. A server that renegotiates
+//! (secure kind) is conforming too, and the scripted client cannot follow
+//! it yet: it reports "server answered renegotiation with ServerHello".
+
+use crate::case::{Expect, TestCase};
+use crate::script::client::{ClientBugs, ClientScript, Renegotiation};
+use gauntlet_engine::enums::ExtensionType;
+
+pub(super) fn cases(out: &mut Vec<TestCase>) {
+    for (label, kind) in [
+        ("Secure", Renegotiation::Secure),
+        ("Legacy", Renegotiation::Legacy),
+        ("Scsv", Renegotiation::Scsv),
+        (
+            "EmptyRenegotiationInfo",
+            Renegotiation::EmptyRenegotiationInfo,
+        ),
+        ("WrongVerifyData", Renegotiation::WrongVerifyData),
+    ] {
+        out.push(TestCase::server(
+            format!("Renegotiation-Server-{label}"),
+            "RFC 5246 §7.2.2 no_renegotiation; RFC 5746 §3.7",
+            ClientScript {
+                bugs: ClientBugs {
+                    renegotiate: Some(kind),
+                    ..ClientBugs::default()
+                },
+                ..ClientScript::default()
+            },
+            Expect::Success,
+        ));
+    }
+    // A legacy client all along (RFC 5746 §4.4: servers SHOULD NOT allow it).
+    let mut exts = ClientScript::default().default_extensions();
+    exts.retain(|(t, _)| *t != ExtensionType::RenegotiationInfo.0);
+    out.push(TestCase::server(
+        "Renegotiation-Server-LegacyInitialAndLegacy",
+        "RFC 5746 §4.4; RFC 5246 §7.2.2",
+        ClientScript {
+            bugs: ClientBugs {
+                extensions: Some(exts),
+                renegotiate: Some(Renegotiation::Legacy),
+                ..ClientBugs::default()
+            },
+            ..ClientScript::default()
+        },
+        Expect::Success,
+    ));
+    // After a resumed handshake as well.
+    out.push(TestCase::server(
+        "Renegotiation-Server-SecureAfterResumption",
+        "RFC 5246 §7.2.2; RFC 5746 §3.7",
+        ClientScript {
+            bugs: ClientBugs {
+                resume: true,
+                renegotiate: Some(Renegotiation::Secure),
+                ..ClientBugs::default()
+            },
+            ..ClientScript::default()
+        },
+        Expect::Resumed,
+    ));
+}
