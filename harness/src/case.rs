@@ -28,6 +28,11 @@ pub enum Expect {
     /// The target ends the connection with a fatal alert from this set
     /// (the RFC's choice first, then those the RFC also allows).
     Alert(Vec<AlertDescription>),
+    /// The target closes without a fatal alert (a close or close_notify),
+    /// as after a fatal alert of ours (RFC 5246 §7.2).
+    Closed,
+    /// Any of these outcomes conforms (where the RFC leaves a choice).
+    AnyOf(Vec<Expect>),
 }
 
 impl fmt::Display for Expect {
@@ -35,6 +40,16 @@ impl fmt::Display for Expect {
         match self {
             Expect::Success => f.write_str("success"),
             Expect::Resumed => f.write_str("resumed session"),
+            Expect::Closed => f.write_str("close without a fatal alert"),
+            Expect::AnyOf(all) => {
+                for (i, e) in all.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", or ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
             Expect::Alert(set) => {
                 f.write_str("fatal alert ")?;
                 for (i, a) in set.iter().enumerate() {
@@ -53,7 +68,7 @@ impl fmt::Display for Expect {
 #[derive(Clone, Debug)]
 pub enum Script {
     /// For server-role cases.
-    Client(ClientScript),
+    Client(Box<ClientScript>),
     /// For client-role cases.
     Server(crate::script::server::ServerScript),
 }
@@ -79,7 +94,7 @@ impl TestCase {
             name: name.into(),
             rfc,
             side: Side::Server,
-            script: Script::Client(script),
+            script: Script::Client(Box::new(script)),
             expect,
         }
     }
@@ -118,7 +133,15 @@ pub fn judge(expect: &Expect, outcome: &Outcome) -> Verdict {
     if let Some(Ending::Io(e)) = &outcome.ending {
         return Verdict::HarnessError(e.clone());
     }
-    let ok = match (expect, &outcome.ending) {
+    if conforms(expect, outcome) {
+        Verdict::Pass
+    } else {
+        Verdict::Fail(format!("expected {expect}, got {outcome}"))
+    }
+}
+
+fn conforms(expect: &Expect, outcome: &Outcome) -> bool {
+    match (expect, &outcome.ending) {
         (Expect::Success, None) => true,
         (Expect::Resumed, None) => outcome.resumed,
         (
@@ -128,12 +151,16 @@ pub fn judge(expect: &Expect, outcome: &Outcome) -> Verdict {
                 description,
             }),
         ) => set.contains(&AlertDescription(*description)),
+        (Expect::Closed, Some(Ending::Eof)) => true,
+        (
+            Expect::Closed,
+            Some(Ending::Alert {
+                level: 1,
+                description,
+            }),
+        ) => *description == AlertDescription::CloseNotify.0,
+        (Expect::AnyOf(all), _) => all.iter().any(|e| conforms(e, outcome)),
         _ => false,
-    };
-    if ok {
-        Verdict::Pass
-    } else {
-        Verdict::Fail(format!("expected {expect}, got {outcome}"))
     }
 }
 
@@ -166,7 +193,7 @@ pub fn run_server_case(
         // A first, correct connection makes the session to resume.
         let first = ClientScript {
             bugs: Default::default(),
-            ..script.clone()
+            ..(**script).clone()
         };
         match target.connect() {
             Ok(mut t) => {

@@ -2,12 +2,12 @@
 //! cases. Families (every message × every mutation) come from loops.
 
 mod basic;
-mod certificates;
-mod client_role;
 mod ccs;
+mod certificates;
 mod client_hello;
+mod client_role;
 mod messages;
-pub mod records;
+mod records;
 mod renegotiation;
 pub mod rsa_kx;
 

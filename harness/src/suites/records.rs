@@ -25,6 +25,7 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
     versions(out);
     content_types(out);
     alerts(out);
+    out.extend(fatal_alert_cases());
 }
 
 /// The sealed Finished record is explicit nonce (8 bytes) ‖ ciphertext (16)
@@ -276,7 +277,7 @@ fn alerts(out: &mut Vec<TestCase>) {
 /// sending anything (no alert of its own). `Expect` has no such kind yet:
 /// these carry an empty alert set (which `judge` never passes) and the
 /// in-memory test checks for a close without alert itself.
-pub fn fatal_alert_cases() -> Vec<TestCase> {
+fn fatal_alert_cases() -> Vec<TestCase> {
     [A::HandshakeFailure, A::InternalError]
         .into_iter()
         .map(|desc| {
@@ -290,7 +291,7 @@ pub fn fatal_alert_cases() -> Vec<TestCase> {
                         ..ClientBugs::default()
                     },
                 ),
-                Expect::Alert(Vec::new()),
+                Expect::Closed,
             )
         })
         .collect()
