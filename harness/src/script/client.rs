@@ -245,15 +245,18 @@ pub fn run(
     resume: Option<&SavedSession>,
 ) -> (Outcome, Option<SavedSession>) {
     let mut wire = Wire::new(t, timeout);
-    let res = run_inner(&mut wire, script, rng, resume);
+    let mut key_log = None;
+    let res = run_inner(&mut wire, script, rng, resume, &mut key_log);
     let records = wire.records_in;
-    match res {
+    let mut out = match res {
         Ok(session) => {
             let resumed = resume.is_some_and(|r| !r.id.is_empty() && r.id == session.id);
             (Outcome::completed(records, resumed), Some(session))
         }
         Err(end) => (Outcome::ended(end, records), None),
-    }
+    };
+    out.0.key_log = key_log;
+    out
 }
 
 /// An ending the script itself detected: the target did something wrong
@@ -267,6 +270,7 @@ fn run_inner(
     script: &ClientScript,
     rng: &mut Provider,
     resume: Option<&SavedSession>,
+    key_log: &mut Option<String>,
 ) -> Result<SavedSession, Ending> {
     let b = &script.bugs;
     let max = b.max_fragment.unwrap_or(1 << 14);
@@ -302,6 +306,10 @@ fn run_inner(
 
     if let Some(session) = resumed {
         let master = session.master;
+        *key_log = Some(crypto::key_log_line(
+            &client_random,
+            &crypto::MasterSecret::from_bytes(master),
+        ));
         let keys = keys(&master, &client_random, &flight, &params)?;
         expect_ccs_and_finished(wire, &mut transcript, hash, &master, keys.1, ccs_seen)?;
         wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
@@ -357,6 +365,10 @@ fn run_inner(
     }
 
     let master = master_secret(hash, &pm, &client_random, &flight, &transcript);
+    *key_log = Some(crypto::key_log_line(
+        &client_random,
+        &crypto::MasterSecret::from_bytes(master),
+    ));
     let (ours, theirs) = keys(&master, &client_random, &flight, &params)?;
 
     // ChangeCipherSpec
