@@ -94,7 +94,3 @@ fn os_seed() -> [u8; 32] {
     }
     seed
 }
-
-/// The test PKI's validation time (2027-01-01T00:00:00Z, `vectors/pki/README.md`):
-/// every chain there is valid or broken as designed at this instant.
-pub const PKI_TIME: gauntlet_engine::UnixTime = gauntlet_engine::UnixTime(1_798_761_600);

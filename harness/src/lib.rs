@@ -5,10 +5,15 @@
 
 pub mod builtin;
 pub mod case;
+pub mod expectations;
+pub mod pcap;
 pub mod process;
+pub mod report;
+pub mod runner;
 pub mod script;
 pub mod serve;
 pub mod suites;
 pub mod target;
+pub mod target_spawn;
 pub mod tcp;
 pub mod vectors;

@@ -4,15 +4,21 @@
 
 use clap::{Parser, Subcommand};
 use gauntlet_engine::enums::CipherSuite;
+use gauntlet_harness::case::{Side, TestCase};
+use gauntlet_harness::expectations::{glob_match, Expectations};
+use gauntlet_harness::process::Readiness;
+use gauntlet_harness::runner::{self, CaseResult, RunOptions, Summary, Target};
 use gauntlet_harness::serve::{self, ConnectOptions, ServeMode, ServeOptions};
-use gauntlet_harness::{builtin, vectors};
-use std::io::{IsTerminal, Read};
+use gauntlet_harness::target::{MemoryClient, MemoryServer, TcpServer};
+use gauntlet_harness::target_spawn::{self, SpawnedClients, SpawnedServer};
+use gauntlet_harness::{builtin, report, suites, vectors};
+use std::io::{IsTerminal, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +43,135 @@ enum Command {
     /// Connect to a TLS 1.2 server with the reference client; standard input
     /// is sent as application data and the answer printed.
     Connect(ConnectArgs),
+    /// List the conformance cases: NAME  RFC  EXPECT, one per line.
+    List(ListArgs),
+    /// Run the server-role cases against a TLS 1.2 server.
+    #[command(
+        group(clap::ArgGroup::new("server").required(true).args(["addr", "spawn", "builtin"])),
+        after_help = EXIT_CODES
+    )]
+    TestServer(TestServerArgs),
+    /// Run the client-role cases against a TLS 1.2 client: a scripted server
+    /// listens, the client command is started once per case.
+    #[command(
+        group(clap::ArgGroup::new("client").required(true).args(["builtin", "command"])),
+        after_help = CLIENT_HELP
+    )]
+    TestClient(TestClientArgs),
+}
+
+const EXIT_CODES: &str = "\
+Output: the report (--format) on stdout; with text the last line is `N passed, M failed`
+(passed = pass + expected failure; failed = fail + unexpected pass + harness error),
+with json or junit that line goes to stderr.
+Exit status: 0 all passed (expected failures included), 1 a case failed or a listed
+case passed, 2 the run could not start (arguments, expectations file, target),
+3 only harness errors, 130 interrupted.";
+
+const CLIENT_HELP: &str = "\
+The client command must connect to 127.0.0.1:{port}, complete a TLS 1.2 handshake
+(the scripted server presents the built-in test chain for `localhost`; root:
+vectors/pki/root.pem), send a request (e.g. GET / HTTP/1.0), read the answer and close.
+Example: gauntlet test-client --stdin 'GET / HTTP/1.0\\r\\n\\r\\n' -- openssl s_client \\
+  -connect 127.0.0.1:{port} -tls1_2 -CAfile vectors/pki/root.pem -servername localhost -ign_eof
+Exit status: as test-server (0 passed, 1 failed, 2 could not start, 3 harness errors).";
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SideArg {
+    Server,
+    Client,
+}
+
+#[derive(clap::Args, Debug)]
+struct ListArgs {
+    /// Only cases whose name matches this glob (`*`, `?`); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    filter: Vec<String>,
+    /// Only cases testing this role of the target.
+    #[arg(long, value_enum)]
+    side: Option<SideArg>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Only cases whose name matches this glob (`*`, `?`); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    filter: Vec<String>,
+    /// Cases run in parallel [default: the CPU count with --builtin, else 1].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Seconds one case may take at most (a hung target costs one timeout per case).
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    timeout: f64,
+    /// Run seed: each case's scripted peer is seeded from it and the case name.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+    /// The target's expectations file: `CASE-OR-GLOB  reason` per line.
+    #[arg(long, value_name = "FILE")]
+    expectations: Option<PathBuf>,
+    /// What goes to standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write report.json, junit.xml and a reproducer bundle per failure here.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct TestServerArgs {
+    /// A running server.
+    #[arg(value_name = "HOST:PORT")]
+    addr: Option<String>,
+    /// Start this server command ({port}: a free loopback port) and test it.
+    #[arg(long, value_name = "CMD")]
+    spawn: Option<String>,
+    /// Test the built-in reference server in memory.
+    #[arg(long)]
+    builtin: bool,
+    /// With --spawn: ready when its stdout shows TEXT (default: it accepts a connection).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "spawn",
+        conflicts_with = "ready_stderr"
+    )]
+    ready_line: Option<String>,
+    /// With --spawn: ready when its stderr shows TEXT.
+    #[arg(long, value_name = "TEXT", requires = "spawn")]
+    ready_stderr: Option<String>,
+    /// With --spawn: seconds to wait for readiness.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, requires = "spawn")]
+    ready_timeout: f64,
+    /// With --spawn: run it in a private network namespace (for servers that bind every address).
+    #[arg(long, requires = "spawn")]
+    confine: bool,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct TestClientArgs {
+    /// Loopback address the scripted server listens on; port 0: a fresh port per case.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: String,
+    /// Test the built-in reference client in memory.
+    #[arg(long, conflicts_with_all = ["stdin"])]
+    builtin: bool,
+    /// Text written to each client's standard input (`\r`, `\n`, `\t`, `\\` understood).
+    #[arg(long, value_name = "TEXT")]
+    stdin: Option<String>,
+    #[command(flatten)]
+    run: RunArgs,
+    /// The client command ({port}: the scripted server's port).
+    #[arg(last = true, value_name = "CMD")]
+    command: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -144,6 +279,9 @@ fn main() -> ExitCode {
         } => return verify(dir),
         Command::Serve(args) => serve(args),
         Command::Connect(args) => connect(args),
+        Command::List(args) => list(args),
+        Command::TestServer(args) => return test_server(args),
+        Command::TestClient(args) => return test_client(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -243,4 +381,368 @@ fn default_vectors_dir() -> PathBuf {
     } else {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vectors")
     }
+}
+
+fn side_of(arg: SideArg) -> Side {
+    match arg {
+        SideArg::Server => Side::Server,
+        SideArg::Client => Side::Client,
+    }
+}
+
+fn matches_filters(filters: &[String], name: &str) -> bool {
+    filters.is_empty() || filters.iter().any(|f| glob_match(f, name))
+}
+
+fn list(args: ListArgs) -> Result<(), String> {
+    let side = args.side.map(side_of);
+    let cases: Vec<TestCase> = suites::all()
+        .into_iter()
+        .filter(|c| side.is_none_or(|s| c.side == s) && matches_filters(&args.filter, &c.name))
+        .collect();
+    let name_w = cases.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let rfc_w = cases
+        .iter()
+        .map(|c| c.rfc.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    for c in &cases {
+        let pad = rfc_w - c.rfc.chars().count();
+        let line = format!(
+            "{:<name_w$}  {}{}  {}",
+            c.name,
+            c.rfc,
+            " ".repeat(pad),
+            c.expect
+        );
+        // A closed pipe (`| head`) ends the listing quietly.
+        if writeln!(out, "{}", line.trim_end()).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A run that could not start: one line, exit status 2.
+fn setup_error(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("gauntlet: {e}");
+    ExitCode::from(2)
+}
+
+/// Cases of `side` selected by the filters; an empty selection is an error.
+fn select(side: Side, filters: &[String]) -> Result<Vec<TestCase>, String> {
+    let cases: Vec<TestCase> = suites::all()
+        .into_iter()
+        .filter(|c| c.side == side && matches_filters(filters, &c.name))
+        .collect();
+    if cases.is_empty() {
+        let role = match side {
+            Side::Server => "server",
+            Side::Client => "client",
+        };
+        return Err(if filters.is_empty() {
+            format!("the suite has no {role}-role case yet")
+        } else {
+            format!(
+                "no {role}-role case matches --filter {}",
+                filters.join(" --filter ")
+            )
+        });
+    }
+    Ok(cases)
+}
+
+fn load_expectations(path: Option<&PathBuf>) -> Result<Expectations, String> {
+    match path {
+        None => Ok(Expectations::default()),
+        Some(p) => {
+            let all = suites::all();
+            let names: Vec<&str> = all.iter().map(|c| c.name.as_str()).collect();
+            Expectations::load(p, &names).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Ctrl-C and SIGTERM set the flag: no new case starts, running ones end
+/// within their timeout, reports are written and spawned peers killed. A
+/// second signal exits at once.
+fn stop_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, flag.clone());
+        let _ = signal_hook::flag::register(sig, flag.clone());
+    }
+    flag
+}
+
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs `cases` against `target`, writes the reports and bundles, and
+/// chooses the exit status.
+fn run_suite(
+    cases: &[TestCase],
+    target: Target<'_>,
+    args: &RunArgs,
+    jobs: usize,
+    expectations: &Expectations,
+) -> ExitCode {
+    let timeout = match secs(args.timeout, "timeout") {
+        Ok(t) => t,
+        Err(e) => return setup_error(e),
+    };
+    if let Some(dir) = &args.out {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return setup_error(format!("{}: {e}", dir.display()));
+        }
+    }
+    let stop = stop_flag();
+    let opts = RunOptions {
+        jobs,
+        timeout,
+        seed: args.seed,
+        stop: Some(stop.clone()),
+    };
+    let bar = progress_bar(cases.len());
+    let start = Instant::now();
+    let results = runner::run(cases, target, &opts, expectations, &|r: &CaseResult| {
+        bar.set_message(r.name.clone());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let info = report::RunInfo {
+        target: target.describe(),
+        side: target.side(),
+        seed: args.seed,
+        timeout,
+        jobs,
+        expectations: args.expectations.clone(),
+        elapsed: start.elapsed(),
+    };
+    let summary = Summary::of(&results);
+    let mut write_failed = false;
+    if let Some(dir) = &args.out {
+        for (case, r) in cases.iter().zip(&results) {
+            if r.verdict.wants_bundle() {
+                if let Err(e) = report::write_bundle(dir, case, r, &info) {
+                    eprintln!("gauntlet: {e}");
+                    write_failed = true;
+                }
+            }
+        }
+        for (name, text) in [
+            ("report.json", report::json(&results, &info)),
+            ("junit.xml", report::junit(&results, &info)),
+        ] {
+            let path = dir.join(name);
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("gauntlet: {}: {e}", path.display());
+                write_failed = true;
+            }
+        }
+    }
+    let body = match args.format {
+        Format::Text => report::text(&results, &info),
+        Format::Json => report::json(&results, &info),
+        Format::Junit => report::junit(&results, &info),
+    };
+    let _ = std::io::stdout().lock().write_all(body.as_bytes());
+    if args.format != Format::Text {
+        eprintln!("{}", summary.closing_line());
+    }
+    if stop.load(Ordering::Relaxed) {
+        return ExitCode::from(130);
+    }
+    match summary.exit_code() {
+        0 if write_failed => ExitCode::from(3),
+        code => ExitCode::from(code),
+    }
+}
+
+fn test_server(args: TestServerArgs) -> ExitCode {
+    let expectations = match load_expectations(args.run.expectations.as_ref()) {
+        Ok(e) => e,
+        Err(e) => return setup_error(e),
+    };
+    let cases = match select(Side::Server, &args.run.filter) {
+        Ok(c) => c,
+        Err(e) => return setup_error(e),
+    };
+    let timeout = match secs(args.run.timeout, "timeout") {
+        Ok(t) => t,
+        Err(e) => return setup_error(e),
+    };
+    let jobs = args
+        .run
+        .jobs
+        .unwrap_or(if args.builtin { default_jobs() } else { 1 });
+    if jobs == 0 {
+        return setup_error("--jobs must be at least 1");
+    }
+    if args.builtin {
+        let target = match MemoryServer::builtin() {
+            Ok(t) => t,
+            Err(e) => return setup_error(e),
+        };
+        return run_suite(
+            &cases,
+            Target::Server(&target),
+            &args.run,
+            jobs,
+            &expectations,
+        );
+    }
+    if let Some(line) = &args.spawn {
+        let ready_timeout = match secs(args.ready_timeout, "ready-timeout") {
+            Ok(t) => t,
+            Err(e) => return setup_error(e),
+        };
+        let mut cmd =
+            match target_spawn::split_command(line).and_then(|w| target_spawn::peer_command(&w)) {
+                Ok(c) => c,
+                Err(e) => return setup_error(format!("--spawn: {e}")),
+            };
+        if let Some(text) = &args.ready_line {
+            cmd = cmd.ready_when(Readiness::StdoutLine(text.clone()));
+        } else if let Some(text) = &args.ready_stderr {
+            cmd = cmd.ready_when(Readiness::StderrLine(text.clone()));
+        }
+        if args.confine {
+            cmd = cmd.confined();
+        }
+        let target = match SpawnedServer::start(&cmd, ready_timeout, timeout) {
+            Ok(t) => t,
+            Err(e) => return setup_error(e),
+        };
+        let code = run_suite(
+            &cases,
+            Target::Server(&target),
+            &args.run,
+            jobs,
+            &expectations,
+        );
+        target.stop();
+        return code;
+    }
+    let Some(text) = &args.addr else {
+        return setup_error("give HOST:PORT, --spawn CMD or --builtin");
+    };
+    let addr = match serve::resolve(text) {
+        Ok(a) => a,
+        Err(e) => return setup_error(e),
+    };
+    // One probe first: an unreachable target is one line, not a harness
+    // error per case.
+    if let Err(e) = std::net::TcpStream::connect_timeout(&addr, timeout) {
+        return setup_error(format!("{addr}: {e}"));
+    }
+    let target = TcpServer {
+        addr,
+        connect_timeout: timeout,
+    };
+    run_suite(
+        &cases,
+        Target::Server(&target),
+        &args.run,
+        jobs,
+        &expectations,
+    )
+}
+
+/// `\r`, `\n`, `\t` and `\\` in a --stdin argument.
+fn unescape(s: &str) -> Vec<u8> {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('r') => out.push('\r'),
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('\\') => out.push('\\'),
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out.into_bytes()
+}
+
+fn test_client(args: TestClientArgs) -> ExitCode {
+    let expectations = match load_expectations(args.run.expectations.as_ref()) {
+        Ok(e) => e,
+        Err(e) => return setup_error(e),
+    };
+    let cases = match select(Side::Client, &args.run.filter) {
+        Ok(c) => c,
+        Err(e) => return setup_error(e),
+    };
+    let timeout = match secs(args.run.timeout, "timeout") {
+        Ok(t) => t,
+        Err(e) => return setup_error(e),
+    };
+    let jobs = args
+        .run
+        .jobs
+        .unwrap_or(if args.builtin { default_jobs() } else { 1 });
+    if jobs == 0 {
+        return setup_error("--jobs must be at least 1");
+    }
+    if args.builtin {
+        let target = match MemoryClient::builtin() {
+            Ok(t) => t,
+            Err(e) => return setup_error(e),
+        };
+        return run_suite(
+            &cases,
+            Target::Client(&target),
+            &args.run,
+            jobs,
+            &expectations,
+        );
+    }
+    let listen = match serve::resolve(&args.listen) {
+        Ok(a) => a,
+        Err(e) => return setup_error(e),
+    };
+    if listen.port() != 0 && jobs > 1 {
+        return setup_error("--jobs above 1 needs a --listen address with port 0");
+    }
+    let cmd = match target_spawn::peer_command(&args.command) {
+        Ok(c) => c,
+        Err(e) => return setup_error(e),
+    };
+    let stdin = args.stdin.as_deref().map(unescape);
+    // The client's start-up gets one timeout to connect; the case another.
+    let target = match SpawnedClients::new(listen, cmd, timeout, stdin) {
+        Ok(t) => t,
+        Err(e) => return setup_error(e),
+    };
+    run_suite(
+        &cases,
+        Target::Client(&target),
+        &args.run,
+        jobs,
+        &expectations,
+    )
 }

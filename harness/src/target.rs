@@ -1,9 +1,10 @@
-//! Targets a suite runs against: the reference engine in memory, or any
-//! server at a TCP address.
+//! Targets a suite runs against: the reference engine in memory (server or
+//! client), or any server at a TCP address. Spawned commands are in
+//! `target_spawn`.
 
-use crate::case::Connector;
-use crate::script::transport::{MemoryTransport, TcpTransport, Transport};
-use gauntlet_engine::{Connection, Provider, ServerConfig, UnixTime};
+use crate::case::{Acceptor, Connector};
+use crate::script::transport::{MemoryTransport, Recv, TcpTransport, Transport};
+use gauntlet_engine::{ClientConfig, Connection, Event, Provider, ServerConfig, UnixTime};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,62 +70,198 @@ impl Connector for TcpServer {
     }
 }
 
-/// The reference client, in memory: each accept is a new engine client that
-/// verifies against `config`'s trust anchors for `server_name` at `now` and
-/// sends an HTTP/1.0 request once the handshake completes.
+/// The request a client under test sends once its handshake completes; the
+/// scripted server answers it, then the client closes.
+pub const CLIENT_REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+
+/// The validation time of the built-in test PKI (`vectors/pki/manifest.json`):
+/// the in-memory client checks certificates at this fixed time, so runs
+/// replay exactly and do not expire with the test certificates.
+pub const PKI_TIME: UnixTime = UnixTime(1_798_761_600);
+
+/// The reference client, in memory: each `accept` is a fresh engine client
+/// (its ClientHello already queued) that trusts the built-in root, sends
+/// `request` once its handshake completes and closes after the answer.
 #[derive(Debug)]
 pub struct MemoryClient {
-    config: Arc<gauntlet_engine::ClientConfig>,
+    config: Arc<ClientConfig>,
     server_name: String,
     now: UnixTime,
+    request: Option<Vec<u8>>,
     counter: AtomicU64,
 }
 
 impl MemoryClient {
     pub fn new(
-        config: Arc<gauntlet_engine::ClientConfig>,
+        config: Arc<ClientConfig>,
         server_name: &str,
         now: UnixTime,
+        request: Option<Vec<u8>>,
     ) -> Self {
         Self {
             config,
             server_name: server_name.into(),
             now,
+            request,
             counter: AtomicU64::new(0),
         }
     }
 
-    /// The built-in reference client: trusts the test root, checks
-    /// `localhost`, at the test PKI's validation time (2027-01-01).
+    /// The built-in reference client: test root, name `localhost`, sends
+    /// [`CLIENT_REQUEST`].
     pub fn builtin() -> Result<Self, String> {
         let config = crate::builtin::client_config(None, None)?;
         Ok(Self::new(
             Arc::new(config),
             "localhost",
-            crate::builtin::PKI_TIME,
+            PKI_TIME,
+            Some(CLIENT_REQUEST.to_vec()),
         ))
     }
 }
 
-impl crate::case::Acceptor for MemoryClient {
+impl Acceptor for MemoryClient {
     fn accept(&self) -> io::Result<Box<dyn Transport>> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut seed = [0x43u8; 32];
         seed[..8].copy_from_slice(&n.to_be_bytes());
-        let mut conn = Connection::client(
+        let conn = Connection::client(
             self.config.clone(),
             &self.server_name,
             Provider::from_seed(seed),
             None,
         )
-        .map_err(|e| io::Error::other(e.to_string()))?;
-        // Queued until the handshake completes.
-        conn.send(b"GET / HTTP/1.0\r\n\r\n")
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        Ok(Box::new(MemoryTransport::new(conn, self.now, false)))
+        .map_err(|e| io::Error::other(format!("reference client: {e}")))?;
+        Ok(Box::new(MemoryClientTransport {
+            conn,
+            now: self.now,
+            request: self.request.clone(),
+            log: Vec::new(),
+        }))
     }
 
     fn describe(&self) -> String {
         "reference client (in memory)".into()
+    }
+}
+
+/// An engine client seen from the scripted server: what we send is fed to
+/// it at once, what it writes is what we receive (never a real wait).
+#[derive(Debug)]
+pub struct MemoryClientTransport {
+    pub conn: Connection,
+    now: UnixTime,
+    /// Sent once the handshake completes (then `None`).
+    request: Option<Vec<u8>>,
+    log: Vec<(bool, Vec<u8>)>,
+}
+
+impl Transport for MemoryClientTransport {
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.log.push((true, bytes.to_vec()));
+        if self.conn.is_closed() {
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "engine connection is closed",
+            ));
+        }
+        self.conn.feed(bytes, self.now);
+        while let Some(ev) = self.conn.poll_event() {
+            match ev {
+                Event::HandshakeComplete(_) => {
+                    if let Some(req) = self.request.take() {
+                        let _ = self.conn.send(&req);
+                    }
+                }
+                // The answer came: done, like a client that read its response.
+                Event::ApplicationData(_) => self.conn.close(),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn recv(&mut self, buf: &mut Vec<u8>, _timeout: Duration) -> io::Result<Recv> {
+        let before = buf.len();
+        self.conn.write_tls(buf);
+        let n = buf.len() - before;
+        if n > 0 {
+            self.log.push((false, buf[before..].to_vec()));
+            Ok(Recv::Data(n))
+        } else if self.conn.is_closed() {
+            Ok(Recv::Eof)
+        } else {
+            Ok(Recv::Timeout)
+        }
+    }
+
+    fn log(&self) -> &[(bool, Vec<u8>)] {
+        &self.log
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_client_speaks_first_with_a_client_hello() {
+        // RFC 5246 §7.3: the client opens with ClientHello.
+        let client = MemoryClient::builtin().unwrap();
+        let mut t = client.accept().unwrap();
+        let mut buf = Vec::new();
+        assert!(matches!(
+            t.recv(&mut buf, Duration::ZERO).unwrap(),
+            Recv::Data(_)
+        ));
+        // A handshake record holding a ClientHello (type 1).
+        assert_eq!(buf[0], 22);
+        assert_eq!(buf[5], 1);
+        // Then it waits for the server: a timeout that costs nothing.
+        assert_eq!(
+            t.recv(&mut buf, Duration::from_secs(5)).unwrap(),
+            Recv::Timeout
+        );
+        assert_eq!(t.log().len(), 1);
+    }
+
+    #[test]
+    fn memory_client_sends_its_request_after_the_handshake_and_closes_after_the_answer() {
+        // Drive the engine client against the engine server through the
+        // acceptor's transport: the request must arrive at the server.
+        let client = MemoryClient::builtin().unwrap();
+        let mut t = client.accept().unwrap();
+        let server_cfg = Arc::new(crate::builtin::server_config(None, None).unwrap());
+        let mut server = Connection::server(server_cfg, Provider::from_seed([9; 32]));
+        let mut got = Vec::new();
+        let mut answered = false;
+        let mut closed = false;
+        for _ in 0..20 {
+            let mut buf = Vec::new();
+            if let Recv::Data(_) = t.recv(&mut buf, Duration::ZERO).unwrap() {
+                server.feed(&buf, PKI_TIME);
+            }
+            while let Some(ev) = server.poll_event() {
+                if let Event::ApplicationData(d) = &ev {
+                    got.extend_from_slice(d);
+                    server.send(b"HTTP/1.0 200 ok\r\n\r\n").unwrap();
+                    answered = true;
+                }
+                if matches!(ev, Event::PeerClosed) {
+                    closed = true;
+                }
+            }
+            let mut out = Vec::new();
+            server.write_tls(&mut out);
+            if !out.is_empty() {
+                let _ = t.send(&out);
+            }
+        }
+        assert_eq!(got, CLIENT_REQUEST);
+        assert!(answered);
+        // The client sent close_notify after the answer (RFC 5246 §7.2.1).
+        assert!(closed);
+        let mut buf = Vec::new();
+        assert_eq!(t.recv(&mut buf, Duration::ZERO).unwrap(), Recv::Eof);
     }
 }

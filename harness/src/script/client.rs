@@ -394,13 +394,15 @@ pub fn run(
     let mut wire = Wire::new(t, timeout);
     let res = run_inner(&mut wire, script, rng, resume);
     let records = wire.records_in;
-    match res {
+    let mut out = match res {
         Ok(session) => {
             let resumed = resume.is_some_and(|r| !r.id.is_empty() && r.id == session.id);
             (Outcome::completed(records, resumed), Some(session))
         }
         Err(end) => (Outcome::ended(end, records), None),
-    }
+    };
+    out.0.key_log = wire.key_log.take();
+    out
 }
 
 /// An ending the script itself detected: the target did something wrong
@@ -453,6 +455,10 @@ fn run_inner(
 
     if let Some(session) = resumed {
         let master = session.master;
+        wire.key_log = Some(crypto::key_log_line(
+            &client_random,
+            &crypto::MasterSecret::from_bytes(master),
+        ));
         let keys = keys(&master, &client_random, &flight, &params)?;
         let server_vd =
             expect_ccs_and_finished(wire, &mut transcript, hash, &master, keys.1, ccs_seen)?;
@@ -571,6 +577,10 @@ fn full_handshake(
 
     let master = master_secret(hash, &pm, client_random, flight, transcript);
     let (ours, theirs) = keys(&master, client_random, flight, params)?;
+    wire.key_log = Some(crypto::key_log_line(
+        client_random,
+        &crypto::MasterSecret::from_bytes(master),
+    ));
 
     send_ccs(wire, b, ours, true)?;
 

@@ -137,6 +137,8 @@ pub struct Outcome {
     pub records_in: usize,
     /// The target resumed the offered session (abbreviated handshake).
     pub resumed: bool,
+    /// NSS key log line of the last connection, once its master secret is known.
+    pub key_log: Option<String>,
 }
 
 impl Outcome {
@@ -145,6 +147,7 @@ impl Outcome {
             ending: None,
             records_in,
             resumed,
+            key_log: None,
         }
     }
 
@@ -153,6 +156,7 @@ impl Outcome {
             ending: Some(e),
             records_in,
             resumed: false,
+            key_log: None,
         }
     }
 

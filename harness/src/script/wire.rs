@@ -128,6 +128,9 @@ pub struct Wire<'t> {
     /// `flush` or `recv` (a coalesced flight).
     pub cork: bool,
     pending: Vec<u8>,
+    /// The NSS key log line once the master secret is known, for
+    /// reproducer bundles (Wireshark decrypts the capture with it).
+    pub key_log: Option<String>,
 }
 
 impl fmt::Debug for Wire<'_> {
@@ -151,6 +154,7 @@ impl<'t> Wire<'t> {
             records_in: 0,
             cork: false,
             pending: Vec::new(),
+            key_log: None,
         }
     }
 
