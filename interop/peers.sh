@@ -1,0 +1,140 @@
+# The third-party TLS 1.2 peers: one place for their command lines, sourced by
+# ci/interop.sh (and readable on its own: interop/README.md lists the same
+# lines). Each function prints ONE command line, words quoted for a POSIX
+# shell (what `gauntlet test-server --spawn` splits), with `{port}` where the
+# port goes. Needs REPO (repository root) and PEERDIR (output of
+# interop/setup.sh) set by the caller.
+#
+#   peer_server IMPL SUITE   server listening on 127.0.0.1:{port} (or on every
+#                            address of a private netns: see peer_confined)
+#   peer_client IMPL SUITE   client connecting to 127.0.0.1:{port}, verifying
+#                            the chain to vectors/pki/root.pem and the name
+#                            `localhost`, sending GET / HTTP/1.0, reading to close
+#   peer_confined IMPL       "yes" if the server binds every address
+#   peer_ready IMPL          text its stdout shows once it listens ("" = none)
+#
+# IMPL: openssl gnutls nss java mbedtls. SUITE: 009c or 009d.
+
+# shellcheck shell=bash disable=SC2034
+PEER_IMPLS=(openssl gnutls nss java mbedtls)
+
+# Seconds every client may take in all (its own watchdog or `timeout`).
+PEER_TIMEOUT=${PEER_TIMEOUT:-20}
+
+# IANA name of a suite code.
+suite_name() {
+  case $1 in
+    009c) echo TLS_RSA_WITH_AES_128_GCM_SHA256 ;;
+    009d) echo TLS_RSA_WITH_AES_256_GCM_SHA384 ;;
+    *) return 1 ;;
+  esac
+}
+
+# Each stack's spelling of the suite.
+_openssl_suite() { case $1 in 009c) echo AES128-GCM-SHA256 ;; 009d) echo AES256-GCM-SHA384 ;; esac; }
+_gnutls_prio() {
+  local c
+  case $1 in 009c) c=AES-128-GCM ;; 009d) c=AES-256-GCM ;; esac
+  echo "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+$c"
+}
+_nss_suite() { case $1 in 009c) echo :009C ;; 009d) echo :009D ;; esac; }
+
+# Quotes words for a POSIX shell, leaving `{port}` readable: plain words as
+# they are, others in single quotes.
+_q() {
+  local w quoted=()
+  for w in "$@"; do
+    if [[ $w =~ ^[A-Za-z0-9_./:=+,@%{}-]+$ ]]; then
+      quoted+=("$w")
+    else
+      quoted+=("'${w//\'/\'\\\'\'}'")
+    fi
+  done
+  printf '%s' "${quoted[*]}"
+}
+
+peer_server() {
+  local impl=$1 suite=$2 pki=$REPO/vectors/pki
+  suite_name "$suite" >/dev/null || { echo "peer_server: bad suite $suite" >&2; return 1; }
+  case $impl in
+    openssl)
+      # -www: answers GET with a status page and closes (close_notify).
+      _q openssl s_server -accept '127.0.0.1:{port}' -cert "$pki/leaf.pem" -cert_chain "$pki/int.pem" \
+        -key "$pki/leaf.key" -tls1_2 -cipher "$(_openssl_suite "$suite")" -www ;;
+    gnutls)
+      # Listens on every address: confined. HTTP mode by default. It asks for
+      # a client certificate unless told not to (-a).
+      _q gnutls-serv --port '{port}' --x509certfile "$PEERDIR/chain.pem" --x509keyfile "$pki/leaf.key" \
+        --priority "$(_gnutls_prio "$suite")" --disable-client-cert ;;
+    nss)
+      # Listens on every address: confined. -G: extended_master_secret.
+      _q selfserv -d "sql:$PEERDIR/nssdb" -n gauntlet-server -p '{port}' -V tls1.2:tls1.2 \
+        -c "$(_nss_suite "$suite")" -G ;;
+    java)
+      _q java -cp "$PEERDIR/java" GauntletPeer server --port '{port}' --cert "$pki/leaf.pem" \
+        --chain "$pki/int.pem" --key "$pki/leaf.key" --suite "$suite" --timeout 10 ;;
+    mbedtls)
+      _q "$PEERDIR/mbedtls-peer" server --port '{port}' --cert "$pki/leaf.pem" --chain "$pki/int.pem" \
+        --key "$pki/leaf.key" --suite "$suite" --timeout 10 ;;
+    *) echo "peer_server: unknown implementation $impl" >&2; return 1 ;;
+  esac
+  echo
+}
+
+peer_client() {
+  local impl=$1 suite=$2 pki=$REPO/vectors/pki wr=$REPO/interop/with-request.sh
+  suite_name "$suite" >/dev/null || { echo "peer_client: bad suite $suite" >&2; return 1; }
+  case $impl in
+    openssl)
+      _q "$wr" openssl s_client -connect '127.0.0.1:{port}' -tls1_2 -cipher "$(_openssl_suite "$suite")" \
+        -CAfile "$pki/root.pem" -servername localhost -verify_hostname localhost -verify_return_error ;;
+    gnutls)
+      _q "$wr" gnutls-cli --port '{port}' --x509cafile "$pki/root.pem" --priority "$(_gnutls_prio "$suite")" \
+        --sni-hostname localhost --verify-hostname localhost 127.0.0.1 ;;
+    nss)
+      # -h localhost -4: connect to 127.0.0.1, verify the name `localhost`.
+      # -A: the request from a file (tstclnt spins on a closed stdin).
+      _q timeout --foreground -k 2 "$PEER_TIMEOUT" tstclnt -h localhost -4 -p '{port}' -d "sql:$PEERDIR/nssdb" \
+        -V tls1.2:tls1.2 -c "$(_nss_suite "$suite")" -G -A "$REPO/interop/request.http" ;;
+    java)
+      _q java -cp "$PEERDIR/java" GauntletPeer client --port '{port}' --ca "$pki/root.pem" --suite "$suite" \
+        --servername localhost --timeout 10 ;;
+    mbedtls)
+      _q "$PEERDIR/mbedtls-peer" client --port '{port}' --ca "$pki/root.pem" --suite "$suite" \
+        --servername localhost --timeout 10 ;;
+    *) echo "peer_client: unknown implementation $impl" >&2; return 1 ;;
+  esac
+  echo
+}
+
+peer_confined() {
+  case $1 in gnutls | nss) echo yes ;; *) echo no ;; esac
+}
+
+peer_ready() {
+  case $1 in
+    openssl) echo ACCEPT ;;
+    java | mbedtls) echo "listening on 127.0.0.1:" ;;
+    *) echo "" ;;
+  esac
+}
+
+# The programs each implementation needs, and the package that brings them.
+peer_programs() {
+  case $1 in
+    openssl) echo "openssl:openssl" ;;
+    gnutls) echo "gnutls-serv:gnutls-bin gnutls-cli:gnutls-bin socat:socat unshare:util-linux ip:iproute2" ;;
+    nss) echo "selfserv:libnss3-tools tstclnt:libnss3-tools socat:socat unshare:util-linux ip:iproute2" ;;
+    java) echo "java:default-jdk-headless" ;;
+    mbedtls) echo "$PEERDIR/mbedtls-peer:libmbedtls-dev" ;;
+  esac
+}
+
+# Versions, one line each.
+peer_versions() {
+  echo "openssl: $(openssl version 2>/dev/null || echo missing)"
+  echo "gnutls:  $(gnutls-cli --version 2>/dev/null | head -1 || echo missing)"
+  echo "nss:     libnss3 $(dpkg-query -W -f '${Version}' libnss3 2>/dev/null || echo '?') (tools: libnss3-tools $(dpkg-query -W -f '${Version}' libnss3-tools 2>/dev/null || echo missing))"
+  echo "java:    $(java -version 2>&1 | head -1 || echo missing)"
+  echo "mbedtls: $(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' /usr/include/mbedtls/version.h 2>/dev/null || echo missing) (libmbedtls-dev $(dpkg-query -W -f '${Version}' libmbedtls-dev 2>/dev/null || echo missing))"
+}

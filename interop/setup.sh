@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# setup.sh [DIR]: builds what the third-party peers need, from the sources in
+# interop/ and the test PKI in vectors/pki/, into DIR (default:
+# target/interop under the repository root):
+#   DIR/chain.pem        leaf.pem + int.pem (gnutls-serv takes the chain in one file)
+#   DIR/nssdb/           NSS cert DB for selfserv/tstclnt (interop/nss/make-db.sh)
+#   DIR/java/            GauntletPeer.class (javac, Java 17)
+#   DIR/mbedtls-peer     our mbedTLS peer (gcc, libmbedtls-dev)
+# Prints one line per item; fails if any cannot be built. Rebuilds every time
+# (seconds), so it never runs stale code.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-$repo/target/interop}
+pki=$repo/vectors/pki
+mkdir -p "$dir"
+
+cat "$pki/leaf.pem" "$pki/int.pem" > "$dir/chain.pem"
+echo "setup: $dir/chain.pem"
+
+"$repo/interop/nss/make-db.sh" "$dir/nssdb" "$pki" >/dev/null
+echo "setup: $dir/nssdb"
+
+rm -rf "$dir/java"
+javac -d "$dir/java" "$repo/interop/java/GauntletPeer.java"
+echo "setup: $dir/java/GauntletPeer.class"
+
+gcc -O2 -Wall -Wextra -Werror -pthread -o "$dir/mbedtls-peer" "$repo/interop/mbedtls/peer.c" \
+  -lmbedtls -lmbedx509 -lmbedcrypto
+echo "setup: $dir/mbedtls-peer"
