@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +32,18 @@ pub struct ServeOptions {
     pub max_connections: Option<usize>,
     /// Print one line per connection on standard error.
     pub verbose: bool,
+    /// Receives each connection's outcome as it ends, so a test can check
+    /// what our server negotiated, not only what the peer printed.
+    pub report: Option<Sender<ConnectionReport>>,
+}
+
+/// How one served connection ended.
+#[derive(Clone, Debug)]
+pub struct ConnectionReport {
+    pub peer: SocketAddr,
+    /// What was negotiated, or the one-line error that ended the connection
+    /// (during the handshake or after it).
+    pub result: Result<HandshakeSummary, String>,
 }
 
 impl Default for ServeOptions {
@@ -42,6 +55,7 @@ impl Default for ServeOptions {
             max_concurrent: 64,
             max_connections: None,
             verbose: true,
+            report: None,
         }
     }
 }
@@ -106,10 +120,15 @@ pub fn serve(
         workers.push(std::thread::spawn(move || {
             let res = serve_one(stream, config, &opts2, &lock);
             if opts2.verbose {
-                match res {
-                    Ok(hs) => eprintln!("{peer}: {}", describe(&hs)),
+                match &res {
+                    Ok(hs) => eprintln!("{peer}: {}", describe(hs)),
                     Err(e) => eprintln!("{peer}: {e}"),
                 }
+            }
+            if let Some(tx) = &opts2.report {
+                let result = res.map_err(|e| e.to_string());
+                // A receiver that went away just stopped listening.
+                let _ = tx.send(ConnectionReport { peer, result });
             }
             active2.fetch_sub(1, Ordering::AcqRel);
         }));

@@ -103,6 +103,10 @@ impl TcpSession {
         let mut buf = [0u8; 16 * 1024 + 512];
         let n = match self.stream.read(&mut buf) {
             Ok(n) => n,
+            // A read on a socket with a timeout is not restarted after a
+            // signal (signal(7)); here SIGCHLD from spawned peers caused it.
+            // Nothing was read: callers loop under their own deadlines.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
             Err(e) => {
                 return Err(match DriveError::from(e) {
                     DriveError::Timeout(_) => DriveError::Timeout(self.timeout),
