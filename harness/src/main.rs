@@ -332,12 +332,23 @@ fn connect(args: ConnectArgs) -> Result<(), String> {
     if let Some(s) = args.suite {
         config.suites = vec![CipherSuite(s)];
     }
-    let mut input = Vec::new();
-    if !std::io::stdin().is_terminal() {
-        std::io::stdin()
-            .read_to_end(&mut input)
-            .map_err(|e| format!("standard input: {e}"))?;
-    }
+    // Read standard input on the side, bounded by --timeout, so a pipe that
+    // never closes cannot hold the connection back.
+    let input = if std::io::stdin().is_terminal() {
+        Vec::new()
+    } else {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let res = std::io::stdin().read_to_end(&mut buf).map(|_| buf);
+            let _ = tx.send(res);
+        });
+        match rx.recv_timeout(secs(args.timeout, "timeout")?) {
+            Ok(Ok(buf)) => buf,
+            Ok(Err(e)) => return Err(format!("standard input: {e}")),
+            Err(_) => return Err("standard input did not end within --timeout".into()),
+        }
+    };
     let opts = ConnectOptions {
         server_name: host,
         timeout: secs(args.timeout, "timeout")?,

@@ -212,8 +212,11 @@ impl Acceptor for SpawnedClients {
         let cmd = self.cmd.clone().port(port);
         let mut client =
             process::spawn_client(&cmd).map_err(|e| io::Error::other(e.to_string()))?;
-        if let Some(input) = &self.stdin {
-            client.write_stdin(input)?;
+        match &self.stdin {
+            Some(input) => client.write_stdin(input)?,
+            // Nothing to say: a client that reads its input to the end
+            // (like `gauntlet connect`) sees the end at once.
+            None => client.close_stdin(),
         }
         listener.set_nonblocking(true)?;
         let deadline = Instant::now() + self.accept_timeout;
