@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p gauntlet-harness --example robot_oracle -- \
-//!     [--confine] [--ready-line TEXT] [--suite 009c|009d] [--repeats N] -- CMD
+//!     [--confine] [--ready-line TEXT] [--suite 009c|009d] [--repeats N] [--timeout SECS] -- CMD
 //! ```
 //! CMD is a server command with `{port}`, as for `gauntlet test-server
 //! --spawn`. Prints each class's observations per shape and exits 1 if a
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (mut confine, mut ready, mut suite, mut repeats) =
         (false, None, CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256, 3);
+    let mut timeout = Duration::from_secs(3);
     let mut words = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -33,6 +34,10 @@ fn main() -> ExitCode {
                 }
             }
             "--repeats" => repeats = args.next().and_then(|n| n.parse().ok()).unwrap_or(3),
+            "--timeout" => {
+                let secs: f64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(3.0);
+                timeout = Duration::from_secs_f64(secs.max(0.1));
+            }
             "--" => {
                 words = args.by_ref().collect();
             }
@@ -52,7 +57,6 @@ fn main() -> ExitCode {
     if confine {
         cmd = cmd.confined();
     }
-    let timeout = Duration::from_secs(3);
     let server = match SpawnedServer::start(&cmd, Duration::from_secs(30), timeout) {
         Ok(s) => s,
         Err(e) => {
@@ -73,7 +77,10 @@ fn main() -> ExitCode {
                 .observed
                 .iter()
                 .map(|o| {
-                    let alert = o.alert.map(|(l, d)| format!(" {l}/{d}")).unwrap_or_default();
+                    let alert = o
+                        .alert
+                        .map(|(l, d)| format!(" {l}/{d}"))
+                        .unwrap_or_default();
                     format!("{}{alert} after {} records", o.ending, o.records_in)
                 })
                 .collect();

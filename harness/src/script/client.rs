@@ -821,11 +821,17 @@ fn exchange_application_data(
         return Err(wire.recv_ending());
     }
     if let Some(len) = b.raw_record_len_after {
-        let mut rec = vec![ContentType::ApplicationData.0];
-        rec.extend_from_slice(&wire.version.to_be_bytes());
-        rec.extend_from_slice(&(len as u16).to_be_bytes());
-        rec.extend(std::iter::repeat_n(0u8, len));
-        wire.send_raw(&rec)?;
+        let mut header = vec![ContentType::ApplicationData.0];
+        header.extend_from_slice(&wire.version.to_be_bytes());
+        header.extend_from_slice(&(len as u16).to_be_bytes());
+        // The header alone first: a server that refuses the record from
+        // its length alone answers before the body, which we then do not
+        // send (sent into a closed socket, it would reset the connection
+        // and could discard that answer).
+        wire.send_raw(&header)?;
+        wire.answer_check = Some(Duration::from_millis(50));
+        wire.send_raw(&vec![0u8; len])?;
+        wire.answer_check = None;
         return Err(wire.recv_ending());
     }
     if let Some(kind) = b.renegotiate {

@@ -444,7 +444,9 @@ fn check_renegotiation_hello(raw: &[u8], client_verify_data: &[u8]) -> Result<()
         Some(_) => Err(wrong(
             "renegotiation ClientHello: renegotiation_info is not the client's verify_data",
         )),
-        None => Err(wrong("renegotiation ClientHello without renegotiation_info")),
+        None => Err(wrong(
+            "renegotiation ClientHello without renegotiation_info",
+        )),
     }
 }
 
