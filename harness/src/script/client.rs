@@ -32,7 +32,8 @@ pub enum PremasterBug {
     NoSeparator,
     /// A correctly padded message of this many bytes instead of 48.
     WrongLength(usize),
-    /// A 48-byte premaster whose first two bytes are this version.
+    /// A 48-byte premaster whose first two bytes are this version (the
+    /// client keys from it, as a client that sent it would).
     WrongVersion(u16),
     /// A random 48-byte premaster with the right version: valid, but the
     /// keys will not match ours (the reference point for the others).
@@ -529,6 +530,9 @@ fn full_handshake(
         .map_err(|e| wrong(format!("server certificate key: {e:?}")))?;
 
     wire.cork = !b.separate_writes;
+    if b.separate_writes {
+        wire.answer_check = Some(Duration::from_millis(10));
+    }
     // What goes in front of ClientKeyExchange.
     if b.ccs == CcsBug::Early {
         wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
@@ -554,6 +558,15 @@ fn full_handshake(
     // not the negotiated version (RFC 5246 §7.4.7.1).
     let mut pm: [u8; 48] = rng.array();
     pm[..2].copy_from_slice(&client_version.to_be_bytes());
+    // A client that puts a wrong version in its premaster derives its keys
+    // from that premaster. RFC 5246 §7.4.7.1 lets the server either take a
+    // random premaster or rebuild it as client_version || M[2..47] ("produces
+    // an invalid master_secret if the client has sent the wrong version"):
+    // both must then fail at Finished, and only a server that does not check
+    // the version at all completes the handshake.
+    if let Some(PremasterBug::WrongVersion(v)) = b.premaster {
+        pm[..2].copy_from_slice(&v.to_be_bytes());
+    }
     let ct = super::robot::encrypt(&server_key, &pm, b.premaster, rng)?;
     let mut cke_body = (ct.len() as u16).to_be_bytes().to_vec();
     cke_body.extend_from_slice(&ct);
@@ -611,6 +624,7 @@ fn full_handshake(
     } else {
         send_handshake(wire, transcript, HsMsg::Finished, fin, b, max)?;
     }
+    wire.answer_check = None;
 
     let server_vd = expect_ccs_and_finished(wire, transcript, hash, &master, theirs, false)?;
     Ok((master, (sent_vd, server_vd)))
@@ -807,11 +821,17 @@ fn exchange_application_data(
         return Err(wire.recv_ending());
     }
     if let Some(len) = b.raw_record_len_after {
-        let mut rec = vec![ContentType::ApplicationData.0];
-        rec.extend_from_slice(&wire.version.to_be_bytes());
-        rec.extend_from_slice(&(len as u16).to_be_bytes());
-        rec.extend(std::iter::repeat_n(0u8, len));
-        wire.send_raw(&rec)?;
+        let mut header = vec![ContentType::ApplicationData.0];
+        header.extend_from_slice(&wire.version.to_be_bytes());
+        header.extend_from_slice(&(len as u16).to_be_bytes());
+        // The header alone first: a server that refuses the record from
+        // its length alone answers before the body, which we then do not
+        // send (sent into a closed socket, it would reset the connection
+        // and could discard that answer).
+        wire.send_raw(&header)?;
+        wire.answer_check = Some(Duration::from_millis(50));
+        wire.send_raw(&vec![0u8; len])?;
+        wire.answer_check = None;
         return Err(wire.recv_ending());
     }
     if let Some(kind) = b.renegotiate {

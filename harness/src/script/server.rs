@@ -361,11 +361,17 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     }
     wire.flush()?;
 
-    after_handshake(wire, b)
+    after_handshake(wire, b, raw.get(4..).unwrap_or_default())
 }
 
-/// Waits for the client's request (or its close), answers, closes.
-fn after_handshake(wire: &mut Wire<'_>, b: &ServerBugs) -> Result<(), Ending> {
+/// Waits for the client's request (or its close_notify), answers, closes.
+/// `client_verify_data` is the client's Finished, which a renegotiating
+/// client must echo (RFC 5746 §3.5).
+fn after_handshake(
+    wire: &mut Wire<'_>,
+    b: &ServerBugs,
+    client_verify_data: &[u8],
+) -> Result<(), Ending> {
     if b.hello_request_after {
         wire.send(ContentType::Handshake.0, &msg(0, &[]), 1 << 14)?;
     }
@@ -379,7 +385,15 @@ fn after_handshake(wire: &mut Wire<'_>, b: &ServerBugs) -> Result<(), Ending> {
             }) if description == AlertDescription::NoRenegotiation.0 && b.hello_request_after => {
                 continue
             }
-            // A client with nothing to say closes: the handshake succeeded.
+            // A client may also answer a HelloRequest by renegotiating
+            // (RFC 5246 §7.4.1.1): a ClientHello carrying its previous
+            // verify_data (RFC 5746 §3.5) conforms. The case ends there; the
+            // scripted server does not renegotiate.
+            Ok(Incoming::Handshake { typ: 1, raw }) if b.hello_request_after => {
+                return check_renegotiation_hello(&raw, client_verify_data);
+            }
+            // A client with nothing to say closes with close_notify: the
+            // handshake succeeded.
             Err(Ending::Alert {
                 level: 1,
                 description,
@@ -387,7 +401,9 @@ fn after_handshake(wire: &mut Wire<'_>, b: &ServerBugs) -> Result<(), Ending> {
                 let _ = wire.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
                 return Ok(());
             }
-            Err(Ending::Eof) | Err(Ending::Timeout) => return Ok(()),
+            // A client that closes without its request or a close_notify
+            // gave up: a client that rejects our flight without an alert
+            // looks like this, and must not pass as a completed handshake.
             Err(e) => return Err(e),
             Ok(other) => return Err(wrong(format!("expected application data, got {other:?}"))),
         }
@@ -408,6 +424,29 @@ fn after_handshake(wire: &mut Wire<'_>, b: &ServerBugs) -> Result<(), Ending> {
             description,
         }),
         _ => Ok(()),
+    }
+}
+
+/// A renegotiation ClientHello must carry renegotiation_info with the
+/// client's verify_data from the handshake it renegotiates (RFC 5746 §3.5).
+fn check_renegotiation_hello(raw: &[u8], client_verify_data: &[u8]) -> Result<(), Ending> {
+    let m = decode_handshake(raw)
+        .map_err(|e| wrong(format!("malformed renegotiation ClientHello: {e}")))?;
+    let HandshakePayload::ClientHello(ch) = m.payload else {
+        return Err(wrong("expected a ClientHello"));
+    };
+    let echoed = ch.extensions.iter().flatten().find_map(|e| match e {
+        ClientExtension::RenegotiationInfo(v) => Some(v.0.clone()),
+        _ => None,
+    });
+    match echoed {
+        Some(v) if v == client_verify_data => Ok(()),
+        Some(_) => Err(wrong(
+            "renegotiation ClientHello: renegotiation_info is not the client's verify_data",
+        )),
+        None => Err(wrong(
+            "renegotiation ClientHello without renegotiation_info",
+        )),
     }
 }
 

@@ -128,6 +128,13 @@ pub struct Wire<'t> {
     /// `flush` or `recv` (a coalesced flight).
     pub cork: bool,
     pending: Vec<u8>,
+    /// While set, each write first waits this long for anything from the
+    /// target, and a target that already answered (an alert, a close) ends
+    /// the conversation there. For flights sent in separate writes, to
+    /// which a server says nothing until the last message: writing into a
+    /// socket the target has closed makes its kernel reset the connection,
+    /// which can discard the alert it sent before we read it.
+    pub answer_check: Option<Duration>,
     /// The NSS key log line once the master secret is known, for
     /// reproducer bundles (Wireshark decrypts the capture with it).
     pub key_log: Option<String>,
@@ -154,6 +161,7 @@ impl<'t> Wire<'t> {
             records_in: 0,
             cork: false,
             pending: Vec::new(),
+            answer_check: None,
             key_log: None,
         }
     }
@@ -177,6 +185,16 @@ impl<'t> Wire<'t> {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), Ending> {
+        if let Some(wait) = self.answer_check {
+            if !self.inbuf.is_empty() {
+                return Err(self.recv_ending());
+            }
+            match self.t.recv(&mut self.inbuf, wait) {
+                Ok(Recv::Timeout) => {}
+                Ok(Recv::Data(_)) | Ok(Recv::Eof) => return Err(self.recv_ending()),
+                Err(e) => return Err(Ending::Io(e.to_string())),
+            }
+        }
         match self.t.send(bytes) {
             Ok(()) => Ok(()),
             // The target hung up, probably after an alert that is still

@@ -4,6 +4,7 @@
 use super::SUITES;
 use crate::case::{Expect, TestCase};
 use crate::script::client::{ClientBugs, ClientScript};
+use gauntlet_engine::enums::AlertDescription;
 
 pub(super) fn cases(out: &mut Vec<TestCase>) {
     for (suite, sname) in SUITES {
@@ -21,14 +22,31 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
                 script(ClientBugs::default()),
                 Expect::Success,
             ));
+            // A session made without EMS: RFC 7627 §5.3, "If neither the
+            // original session nor the new ClientHello uses the extension,
+            // the server SHOULD abort the handshake"; it may resume for
+            // legacy clients, and (RFC 5246 §7.4.1.3) it may always decline
+            // and run a full handshake instead.
+            let (rfc, expect) = if ems {
+                ("RFC 5246 §7.3 (abbreviated handshake)", Expect::Resumed)
+            } else {
+                (
+                    "RFC 5246 §7.3, §7.4.1.3; RFC 7627 §5.3",
+                    Expect::AnyOf(vec![
+                        Expect::Resumed,
+                        Expect::Success,
+                        Expect::Alert(vec![AlertDescription::HandshakeFailure]),
+                    ]),
+                )
+            };
             out.push(TestCase::server(
                 format!("Resume-Server-{sname}-{e}"),
-                "RFC 5246 §7.3 (abbreviated handshake)",
+                rfc,
                 script(ClientBugs {
                     resume: true,
                     ..ClientBugs::default()
                 }),
-                Expect::Resumed,
+                expect,
             ));
             for (max, what) in [(1, "EveryByte"), (7, "Small"), (100, "Medium")] {
                 out.push(TestCase::server(

@@ -192,20 +192,60 @@ fn chains() -> Vec<Chain> {
 
 /// RFC 5246 §7.2.2 alert for each validation failure: the RFC's choice
 /// first, then the ones a conforming client may also send.
-fn expected(error: &str) -> Expect {
+fn expected(name: &str, error: &str) -> Expect {
+    // Name, CA flag, path length, key usage: the chain is well formed but
+    // unacceptable.
+    let unacceptable = [
+        A::BadCertificate,
+        A::CertificateUnknown,
+        A::UnsupportedCertificate,
+    ];
     match error {
         "ok" => Expect::Success,
         "UnknownIssuer" => alert(&[A::UnknownCa]),
         "Expired" | "NotYetValid" => alert(&[A::CertificateExpired, A::BadCertificate]),
         "BadSignature" => alert(&[A::BadCertificate, A::DecryptError]),
-        "UnhandledCriticalExtension" => alert(&[A::UnsupportedCertificate, A::BadCertificate]),
-        // Name, CA flag, path length, key usage: the chain is well formed
-        // but unacceptable.
-        _ => alert(&[
+        // RFC 5280 §4.2: the certificate MUST be rejected; no alert names
+        // this, and certificate_unknown ("some other (unspecified) issue ...
+        // rendering it unacceptable") fits as well as the other two.
+        "UnhandledCriticalExtension" => alert(&[
+            A::UnsupportedCertificate,
             A::BadCertificate,
             A::CertificateUnknown,
-            A::UnsupportedCertificate,
         ]),
+        // The leaf's issuer is not a usable CA certificate (no cA flag, no
+        // keyCertSign, or beyond a pathLenConstraint: RFC 5280 §6.1.4 (k),
+        // (n), (l)), so no CA certificate for the path "could be located":
+        // unknown_ca's definition in RFC 5246 §7.2.2 fits too.
+        "NotCa" | "PathLenExceeded" => {
+            let mut set = unacceptable.to_vec();
+            set.push(A::UnknownCa);
+            Expect::Alert(set)
+        }
+        "BadKeyUsage" if name.starts_with("intermediate-") => {
+            let mut set = unacceptable.to_vec();
+            set.push(A::UnknownCa);
+            Expect::Alert(set)
+        }
+        _ => Expect::Alert(unacceptable.to_vec()),
+    }
+}
+
+/// The clause each chain checks.
+fn rfc(name: &str) -> &'static str {
+    match name {
+        // RFC 6125 §6.4.4 let a client fall back to the subject CN when no
+        // DNS-ID is present; RFC 9525, which obsoletes it, matches
+        // subjectAltName identifiers only (§6.3).
+        "no-san-cn-only" | "wildcard-for-localhost" => "RFC 5246 §7.4.2, RFC 9525 §6.3",
+        // The chain is out of order (RFC 5246 §7.4.2 wanted each
+        // certificate to certify the one before); RFC 8446 §4.4.2, for any
+        // TLS version: implementations SHOULD be prepared for extraneous
+        // certificates and arbitrary orderings.
+        "cross-signed-detour" => "RFC 5280 §6, RFC 8446 §4.4.2",
+        // The certificate MUST allow the key to be used for encryption.
+        "server-without-keyencipherment" => "RFC 5246 §7.4.2, RFC 5280 §4.2.1.3",
+        _ => "RFC 5246 §7.4.2, RFC 5280 §6",
     }
 }
 
@@ -225,9 +265,9 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
         });
         out.push(TestCase::client(
             format!("Certificate-Client-{name}"),
-            "RFC 5246 §7.4.2, RFC 5280 §6",
+            rfc(name),
             script,
-            expected(error),
+            expected(name, error),
         ));
     }
 }

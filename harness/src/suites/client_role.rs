@@ -83,7 +83,6 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
     );
     for (typ, body, name) in [
         (0x0a0au16, vec![], "UnknownType"),
-        (35, vec![], "UnrequestedSessionTicket"),
         (0xfe00, vec![1, 2, 3], "PrivateUse"),
     ] {
         case(
@@ -97,6 +96,22 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
             alert(&[A::UnsupportedExtension]),
         );
     }
+    // session_ticket in ServerHello and no NewSessionTicket after it. Not
+    // requested by the client: unsupported_extension (RFC 5246 §7.4.1.4).
+    // Requested (most clients offer it): the echo promises NewSessionTicket
+    // before ChangeCipherSpec (RFC 5077 §3.3: it "MUST be sent if the
+    // server included a SessionTicket extension"), so the CCS arrives out
+    // of order: unexpected_message (RFC 5246 §7.3, §7.2.2).
+    case(
+        out,
+        "ServerHello-Client-UnsolicitedUnrequestedSessionTicket".into(),
+        "RFC 5246 §7.4.1.4; RFC 5077 §3.3",
+        ServerBugs {
+            extra_extensions: vec![(35, vec![])],
+            ..b()
+        },
+        alert(&[A::UnsupportedExtension, A::UnexpectedMessage]),
+    );
     case(
         out,
         "ServerHello-Client-DuplicateRenegotiationInfo".into(),
