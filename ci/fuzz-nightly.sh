@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Nightly fuzzing: HOURS (default 1) of wall time shared by all targets, each
+# run on every core (libFuzzer -fork), then:
+#   - the corpus is merged and minimized back into fuzz/corpus/<target>/
+#     (seed-* files from fuzz/make-corpus.sh are kept as they are);
+#   - each crash is minimized (cargo fuzz tmin) and saved as
+#     vectors/regressions/<target>/<kind>-<sha1>, which
+#     engine/tests/fuzz_corpus.rs replays (it fails until the bug is fixed);
+#   - a line-coverage summary of engine/src per target (cargo fuzz coverage +
+#     llvm-cov from rustup's llvm-tools-preview).
+# Exits non-zero if any crash was found.
+#   ci/fuzz-nightly.sh [HOURS]
+set -euo pipefail
+hours=${1:-1}
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root/fuzz"
+
+rustup toolchain list | grep -q '^nightly' || { echo "needs nightly" >&2; exit 1; }
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+rustup +nightly component list --installed | grep -q '^llvm-tools' ||
+  rustup +nightly component add llvm-tools-preview
+llvm_bin="$(rustc +nightly --print sysroot)/lib/rustlib/$(rustc +nightly -vV | sed -n 's/^host: //p')/bin"
+
+targets=$(cargo +nightly fuzz list)
+n=$(echo "$targets" | wc -w)
+per=$(( hours * 3600 / n ))
+jobs=$(nproc)
+cargo +nightly fuzz build
+crashes=0
+report="corpus-work/nightly-report.txt"
+mkdir -p corpus-work
+: >"$report"
+
+for t in $targets; do
+  work="corpus-work/$t"
+  mkdir -p "$work" "corpus/$t" "artifacts/$t"
+  echo "== $t: ${per}s on $jobs cores"
+  cargo +nightly fuzz run "$t" "$work" "corpus/$t" -- \
+    -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+    -max_total_time="$per" -dict=tls.dict -timeout=10 -rss_limit_mb=2048 \
+    >"$work.log" 2>&1 || true
+
+  # Merge and minimize: the smallest set of inputs with the same coverage.
+  merged="$work-merged"
+  rm -rf "$merged" && mkdir -p "$merged"
+  cargo +nightly fuzz run "$t" "$merged" "corpus/$t" "$work" -- -merge=1 \
+    >"$work-merge.log" 2>&1 || true
+  seeds=$(mktemp)
+  { sha1sum corpus/"$t"/seed-* 2>/dev/null || true; } | cut -d' ' -f1 >"$seeds"
+  find "corpus/$t" -type f ! -name 'seed-*' -delete
+  for f in "$merged"/*; do
+    [ -f "$f" ] || continue
+    h=$(sha1sum "$f" | cut -d' ' -f1)
+    grep -qx "$h" "$seeds" || cp "$f" "corpus/$t/$h"
+  done
+  rm -f "$seeds"
+
+  # Crashes: minimize each and keep it as a replayable regression case.
+  for f in artifacts/"$t"/crash-* artifacts/"$t"/oom-* artifacts/"$t"/timeout-*; do
+    [ -f "$f" ] || continue
+    crashes=$((crashes + 1))
+    kind=$(basename "$f" | cut -d- -f1)
+    cargo +nightly fuzz tmin "$t" "$f" -- -runs=2000 >"$work-tmin.log" 2>&1 || true
+    min=$(ls -t artifacts/"$t"/minimized-from-* 2>/dev/null | head -1 || true)
+    [ -n "$min" ] || min="$f"
+    mkdir -p "$root/vectors/regressions/$t"
+    cp "$min" "$root/vectors/regressions/$t/$kind-$(sha1sum "$min" | cut -d' ' -f1)"
+    echo "$t: $kind saved to vectors/regressions/$t/" | tee -a "$report"
+  done
+
+  # Coverage of the engine by this target's corpus.
+  cargo +nightly fuzz coverage "$t" "corpus/$t" >"$work-cov.log" 2>&1 || true
+  bin=$(find target -path "*coverage*/release/$t" -type f | head -1)
+  prof="coverage/$t/coverage.profdata"
+  if [ -n "$bin" ] && [ -f "$prof" ]; then
+    line=$("$llvm_bin/llvm-cov" report "$bin" -instr-profile="$prof" "$root/engine/src" | tail -1)
+    echo "$t: $(echo "$line" | awk '{print "regions " $4 ", functions " $7 ", lines " $10}')" | tee -a "$report"
+  else
+    echo "$t: coverage not available (see $work-cov.log)" | tee -a "$report"
+  fi
+  echo "$t: corpus $(ls "corpus/$t" | wc -l) files, $(du -sh "corpus/$t" | cut -f1)" | tee -a "$report"
+done
+
+echo "== summary"; cat "$report"
+[ "$crashes" -eq 0 ] || { echo "fuzz-nightly: $crashes crash(es), see vectors/regressions/" >&2; exit 1; }
