@@ -399,7 +399,9 @@ pub fn deframer(data: &[u8]) {
     };
     let mut joiner = HandshakeJoiner::default();
     let mut joiner_ok = true;
-    let (mut reencoded, mut hs_payloads, mut joined) = (Vec::new(), Vec::new(), Vec::new());
+    // How much of `input` the records returned so far account for, and the
+    // handshake payload stream with how much of it joined messages cover.
+    let (mut consumed, mut hs_stream, mut joined) = (0usize, Vec::new(), 0usize);
     let mut failed = false;
     let mut rest = input;
     while !rest.is_empty() {
@@ -414,18 +416,21 @@ pub fn deframer(data: &[u8]) {
                     popped = true;
                     assert!(!failed, "deframer yielded a record after an error");
                     assert!(rec.payload.len() <= limit, "record over the limit");
-                    rec.encode(&mut reencoded);
+                    consumed += check_record_is_input(&rec, &input[consumed..]);
                     if rec.typ == ContentType::Handshake && joiner_ok {
-                        hs_payloads.extend_from_slice(&rec.payload);
+                        hs_stream.extend_from_slice(&rec.payload);
                         joiner_ok = joiner.push(&rec.payload).is_ok();
                         while joiner_ok {
                             match joiner.pop() {
                                 Ok(Some(msg)) => {
                                     check_handshake_header(&msg);
-                                    if let Ok(m) = decode_handshake(&msg) {
-                                        assert_round_trip(&m, &msg);
-                                    }
-                                    joined.extend_from_slice(&msg);
+                                    assert_eq!(
+                                        hs_stream.get(joined..joined + msg.len()),
+                                        Some(msg.as_slice()),
+                                        "joined message is not the handshake payload stream"
+                                    );
+                                    joined += msg.len();
+                                    let _ = decode_handshake(&msg);
                                 }
                                 Ok(None) => break,
                                 Err(_) => joiner_ok = false,
@@ -445,14 +450,19 @@ pub fn deframer(data: &[u8]) {
             break;
         }
     }
-    assert!(
-        input.starts_with(&reencoded),
-        "records do not re-encode to the bytes consumed"
-    );
-    assert!(
-        hs_payloads.starts_with(&joined),
-        "joined messages are not the handshake payloads"
-    );
+}
+
+/// The deframer is lossless: `rec` is exactly the next bytes of the input.
+/// Returns its length on the wire.
+fn check_record_is_input(rec: &OpaqueRecord, input: &[u8]) -> usize {
+    let len = HEADER_LEN + rec.payload.len();
+    let ok = input.len() >= len
+        && input[0] == rec.typ.0
+        && input[1..3] == rec.version.0.to_be_bytes()
+        && input[3..5] == (rec.payload.len() as u16).to_be_bytes()
+        && input[HEADER_LEN..len] == rec.payload[..];
+    assert!(ok, "record does not re-encode to the bytes consumed");
+    len
 }
 
 fn check_handshake_header(msg: &[u8]) {
@@ -1083,11 +1093,12 @@ impl HelloSpec {
         ];
         let resumes_known =
             self.session_id == KNOWN_SESSION_ID && self.suites.contains(&known_session(true).suite);
+        let reneg_ok = self.no_extensions || self.reneg_info.as_ref().is_none_or(|r| r.is_empty());
         self.version >= ProtocolVersion::TLSv1_2
             && self.suites.iter().any(|s| supported.contains(s))
             && self.compression.contains(&Compression::Null)
-            && !(self.reneg_info.as_ref().is_some_and(|r| !r.is_empty()) && !self.no_extensions)
-            && !(resumes_known && !self.offers_ems())
+            && reneg_ok
+            && (!resumes_known || self.offers_ems())
     }
 }
 
@@ -1356,10 +1367,7 @@ impl ScriptedClient {
                 .get_encoding();
                 self.hs.extend_from_slice(&bytes);
                 let p = self.params();
-                let pm: [u8; 48] = match self.premaster.clone().try_into() {
-                    Ok(a) => a,
-                    Err(_) => [0; 48],
-                };
+                let pm: [u8; 48] = self.premaster.clone().try_into().unwrap_or([0; 48]);
                 let pm = crypto::Premaster::from_bytes(pm);
                 self.master = Some(if self.server_ems {
                     crypto::extended_master_secret(p.prf_hash, &pm, &p.prf_hash.hash(&self.hs))
@@ -1872,4 +1880,35 @@ pub fn record_bytes(typ: ContentType, version: ProtocolVersion, payload: &[u8]) 
     }
     .encode(&mut out);
     out
+}
+
+#[cfg(all(test, feature = "fuzzing"))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::crypto::verify_finished;
+
+    #[test]
+    fn shortcuts_act_only_while_switched_on() {
+        // The fuzzing-only hooks in RecordOpener::open and verify_finished.
+        let zero_tag = [[0xee; 8].as_slice(), b"plain", &[0; 16]].concat();
+        let open = |fragment: &[u8]| {
+            RecordOpener::new(&[7; 16], [1; 4]).unwrap().open(
+                ContentType::ApplicationData,
+                ProtocolVersion::TLSv1_2,
+                fragment,
+            )
+        };
+        assert!(open(&zero_tag).is_err());
+        assert!(verify_finished(&[9; 12], &[0; 12]).is_err());
+        set_shortcuts(true);
+        let opened = open(&zero_tag);
+        let finished = verify_finished(&[9; 12], &[0; 12]).is_ok();
+        let other_tag = open(&[[0xee; 8].as_slice(), b"plain", &[1; 16]].concat()).is_err();
+        let short_finished = verify_finished(&[9; 12], &[0; 11]).is_err();
+        set_shortcuts(false);
+        assert_eq!(opened.unwrap(), b"plain");
+        assert!(finished && other_tag && short_finished);
+        assert!(open(&zero_tag).is_err());
+    }
 }

@@ -13,7 +13,10 @@
 use gauntlet_engine::fuzzing;
 use std::path::{Path, PathBuf};
 
-const TARGETS: [(&str, fn(&[u8])); 6] = [
+/// A target's logic, its return value (if any) dropped.
+type Target = fn(&[u8]);
+
+const TARGETS: [(&str, Target); 6] = [
     ("deframer", fuzzing::deframer),
     ("message", fuzzing::message),
     ("server", |d| {
