@@ -356,11 +356,14 @@ pub fn split_chunks(mut data: &[u8]) -> Vec<&[u8]> {
     out
 }
 
-/// The inverse of [`split_chunks`], for making seeds. Chunks over 65535
-/// bytes are split.
+/// The inverse of [`split_chunks`], for making seeds (an empty chunk is a
+/// zero length). Chunks over 65535 bytes are split.
 pub fn join_chunks<C: AsRef<[u8]>>(chunks: &[C]) -> Vec<u8> {
     let mut out = Vec::new();
     for c in chunks {
+        if c.as_ref().is_empty() {
+            out.extend_from_slice(&[0, 0]);
+        }
         for part in c.as_ref().chunks(0xffff) {
             out.extend_from_slice(&(part.len() as u16).to_be_bytes());
             out.extend_from_slice(part);
@@ -1910,5 +1913,83 @@ mod tests {
         assert_eq!(opened.unwrap(), b"plain");
         assert!(finished && other_tag && short_finished);
         assert!(open(&zero_tag).is_err());
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod model_tests {
+    use super::*;
+
+    #[test]
+    fn clear_rsa_key_undoes_its_padding_and_rejects_bad_blocks() {
+        // RFC 8017 §7.2.2: EM = 0x00 || 0x02 || PS (>= 8 non-zero) || 0x00 || M.
+        let mut rng = Provider::from_seed([0; 32]);
+        let ct = ClearRsaKey::encrypt(&[3, 3, 9, 9]);
+        assert_eq!(ct.len(), ClearRsaKey::LEN);
+        let p = ClearRsaKey.decrypt_pkcs1v15(&mut rng, &ct);
+        assert!(bool::from(p.valid));
+        assert_eq!(p.message.as_slice(), &[3, 3, 9, 9]);
+        let mut bad = ct.clone();
+        bad[1] = 1;
+        assert!(!bool::from(
+            ClearRsaKey.decrypt_pkcs1v15(&mut rng, &bad).valid
+        ));
+        let mut short_ps = vec![0, 2, 1, 0];
+        short_ps.resize(ClearRsaKey::LEN, 7);
+        assert!(!bool::from(
+            ClearRsaKey.decrypt_pkcs1v15(&mut rng, &short_ps).valid
+        ));
+        assert!(!bool::from(
+            ClearRsaKey.decrypt_pkcs1v15(&mut rng, &ct[1..]).valid
+        ));
+    }
+
+    #[test]
+    fn split_chunks_undoes_join_chunks_and_tolerates_a_cut_tail() {
+        let chunks: Vec<Vec<u8>> = vec![vec![1, 2, 3], vec![], vec![9; 300]];
+        let joined = join_chunks(&chunks);
+        assert_eq!(split_chunks(&joined), chunks);
+        assert_eq!(split_chunks(&[0, 5, 1, 2]), vec![&[1u8, 2][..]]);
+        assert!(split_chunks(&[7]).is_empty());
+    }
+
+    fn hello(bytes: &[u8]) -> HelloSpec {
+        HelloSpec::from_choices(&mut Choices::new(bytes))
+    }
+
+    #[test]
+    fn scenario_model_of_acceptable_hellos_matches_the_server() {
+        // The oracle holds the server to `HelloSpec::acceptable`; each case
+        // here runs the handshake and checks the server agrees, with the
+        // RFC's alert where it must refuse.
+        use crate::error::{Error, PeerMisbehaved as P};
+        let cases: [(&[u8], Option<Error>); 8] = [
+            (&[], None),
+            (&[1], None), // 0x0304 offered: TLS 1.2 negotiated (RFC 5246 Appendix E.1)
+            (&[0, 0, 0, 0, 1], None), // resumes the cached EMS session
+            (
+                &[2],
+                Some(P::UnsupportedVersion(ProtocolVersion::TLSv1_1).into()),
+            ),
+            (&[0, 3], Some(P::NoCommonCipherSuite.into())),
+            (&[0, 0, 2], Some(P::NullCompressionNotOffered.into())),
+            (&[0, 0, 0, 4], Some(P::RenegotiationInfoMismatch.into())),
+            // RFC 7627 §5.3: an EMS session is not resumed without EMS.
+            (
+                &[0, 0, 0, 1, 1],
+                Some(P::ExtendedMasterSecretMismatch.into()),
+            ),
+        ];
+        for (bytes, expected) in cases {
+            let spec = hello(bytes);
+            assert_eq!(spec.acceptable(), expected.is_none(), "{spec:?}");
+            let outcome = run_script(&Script {
+                hello: spec.clone(),
+                actions: Vec::new(),
+            });
+            assert_eq!(outcome.established, expected.is_none(), "{spec:?}");
+            assert_eq!(outcome.error, expected, "{spec:?}");
+        }
     }
 }

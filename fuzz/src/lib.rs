@@ -71,5 +71,8 @@ pub fn bounded(run: impl FnOnce()) {
     PEAK.store(base, Relaxed);
     run();
     let peak = PEAK.load(Relaxed).saturating_sub(base);
-    assert!(peak <= PEAK_LIMIT, "one input peaked at {peak} bytes of heap");
+    assert!(
+        peak <= PEAK_LIMIT,
+        "one input peaked at {peak} bytes of heap"
+    );
 }
