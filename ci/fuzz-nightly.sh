@@ -24,7 +24,8 @@ llvm_bin="$(rustc +nightly --print sysroot)/lib/rustlib/$triple/bin"
 
 targets=$(cargo +nightly fuzz list)
 n=$(echo "$targets" | wc -w)
-per=$(( hours * 3600 / n ))
+# NIGHTLY_SECONDS overrides the total (for trying the script out).
+per=$(( ${NIGHTLY_SECONDS:-$(( hours * 3600 ))} / n ))
 jobs=$(nproc)
 cargo +nightly fuzz build
 crashes=0
@@ -86,5 +87,10 @@ for t in $targets; do
   echo "$t: corpus $(ls "corpus/$t" | wc -l) files, $(du -sh "corpus/$t" | cut -f1)" | tee -a "$report"
 done
 
+total=$(cat corpus/*/* | wc -c)
+echo "corpus total: $total bytes" | tee -a "$report"
+# The committed corpus is meant to stay under 2 MB: trim the largest inputs
+# of the biggest target (or lower -max_len) before committing past that.
+[ "$total" -le $((2 << 20)) ] || echo "WARNING: corpus over 2 MB" | tee -a "$report"
 echo "== summary"; cat "$report"
 [ "$crashes" -eq 0 ] || { echo "fuzz-nightly: $crashes crash(es), see vectors/regressions/" >&2; exit 1; }
