@@ -12,6 +12,8 @@ mod conn;
 pub mod crypto;
 pub mod enums;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod msgs;
 mod pair;
 pub mod pki;

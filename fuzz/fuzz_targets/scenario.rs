@@ -1,0 +1,11 @@
+//! `scenario`: see `gauntlet_engine::fuzzing::scenario` for the input layout and the
+//! invariants checked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(init: gauntlet_fuzz::init(false), |data: &[u8]| {
+    gauntlet_fuzz::bounded(|| {
+        gauntlet_engine::fuzzing::scenario(data);
+    });
+});
