@@ -332,7 +332,9 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     }
     transcript.extend_from_slice(&raw);
 
-    // Our CCS and Finished.
+    // Our CCS and Finished, in one write: a client sees the whole flight
+    // (a repeated Finished included) before it can act on the first.
+    wire.cork = true;
     match &b.ccs {
         ServerCcsBug::None | ServerCcsBug::Early => {
             wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?
