@@ -585,26 +585,29 @@ fn run_suite(
     }
 }
 
-fn test_server(args: TestServerArgs) -> ExitCode {
-    let expectations = match load_expectations(args.run.expectations.as_ref()) {
-        Ok(e) => e,
-        Err(e) => return setup_error(e),
-    };
-    let cases = match select(Side::Server, &args.run.filter) {
-        Ok(c) => c,
-        Err(e) => return setup_error(e),
-    };
-    let timeout = match secs(args.run.timeout, "timeout") {
-        Ok(t) => t,
-        Err(e) => return setup_error(e),
-    };
-    let jobs = args
-        .run
-        .jobs
-        .unwrap_or(if args.builtin { default_jobs() } else { 1 });
+/// What both test commands check before a run: the expectations file, the
+/// selected cases, the per-case timeout and the number of workers.
+fn prepare(
+    side: Side,
+    run: &RunArgs,
+    builtin: bool,
+) -> Result<(Expectations, Vec<TestCase>, Duration, usize), String> {
+    let expectations = load_expectations(run.expectations.as_ref())?;
+    let cases = select(side, &run.filter)?;
+    let timeout = secs(run.timeout, "timeout")?;
+    let jobs = run.jobs.unwrap_or(if builtin { default_jobs() } else { 1 });
     if jobs == 0 {
-        return setup_error("--jobs must be at least 1");
+        return Err("--jobs must be at least 1".into());
     }
+    Ok((expectations, cases, timeout, jobs))
+}
+
+fn test_server(args: TestServerArgs) -> ExitCode {
+    let (expectations, cases, timeout, jobs) = match prepare(Side::Server, &args.run, args.builtin)
+    {
+        Ok(p) => p,
+        Err(e) => return setup_error(e),
+    };
     if args.builtin {
         let target = match MemoryServer::builtin() {
             Ok(t) => t,
@@ -700,25 +703,11 @@ fn unescape(s: &str) -> Vec<u8> {
 }
 
 fn test_client(args: TestClientArgs) -> ExitCode {
-    let expectations = match load_expectations(args.run.expectations.as_ref()) {
-        Ok(e) => e,
+    let (expectations, cases, timeout, jobs) = match prepare(Side::Client, &args.run, args.builtin)
+    {
+        Ok(p) => p,
         Err(e) => return setup_error(e),
     };
-    let cases = match select(Side::Client, &args.run.filter) {
-        Ok(c) => c,
-        Err(e) => return setup_error(e),
-    };
-    let timeout = match secs(args.run.timeout, "timeout") {
-        Ok(t) => t,
-        Err(e) => return setup_error(e),
-    };
-    let jobs = args
-        .run
-        .jobs
-        .unwrap_or(if args.builtin { default_jobs() } else { 1 });
-    if jobs == 0 {
-        return setup_error("--jobs must be at least 1");
-    }
     if args.builtin {
         let target = match MemoryClient::builtin() {
             Ok(t) => t,

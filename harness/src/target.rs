@@ -3,7 +3,9 @@
 //! `target_spawn`.
 
 use crate::case::{Acceptor, Connector};
-use crate::script::transport::{MemoryTransport, Recv, TcpTransport, Transport};
+use crate::script::transport::{
+    engine_input, engine_output, MemoryTransport, Recv, TcpTransport, Transport,
+};
 use gauntlet_engine::{ClientConfig, Connection, Event, Provider, ServerConfig, UnixTime};
 use std::io;
 use std::net::SocketAddr;
@@ -158,14 +160,7 @@ pub struct MemoryClientTransport {
 
 impl Transport for MemoryClientTransport {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.log.push((true, bytes.to_vec()));
-        if self.conn.is_closed() {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "engine connection is closed",
-            ));
-        }
-        self.conn.feed(bytes, self.now);
+        engine_input(&mut self.conn, self.now, &mut self.log, bytes)?;
         while let Some(ev) = self.conn.poll_event() {
             match ev {
                 Event::HandshakeComplete(_) => {
@@ -182,17 +177,7 @@ impl Transport for MemoryClientTransport {
     }
 
     fn recv(&mut self, buf: &mut Vec<u8>, _timeout: Duration) -> io::Result<Recv> {
-        let before = buf.len();
-        self.conn.write_tls(buf);
-        let n = buf.len() - before;
-        if n > 0 {
-            self.log.push((false, buf[before..].to_vec()));
-            Ok(Recv::Data(n))
-        } else if self.conn.is_closed() {
-            Ok(Recv::Eof)
-        } else {
-            Ok(Recv::Timeout)
-        }
+        Ok(engine_output(&mut self.conn, &mut self.log, buf))
     }
 
     fn log(&self) -> &[(bool, Vec<u8>)] {

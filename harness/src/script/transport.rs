@@ -129,14 +129,7 @@ impl MemoryTransport {
 
 impl Transport for MemoryTransport {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.log.push((true, bytes.to_vec()));
-        if self.conn.is_closed() {
-            return Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "engine connection is closed",
-            ));
-        }
-        self.conn.feed(bytes, self.now);
+        engine_input(&mut self.conn, self.now, &mut self.log, bytes)?;
         while let Some(ev) = self.conn.poll_event() {
             if let gauntlet_engine::Event::ApplicationData(d) = ev {
                 if self.echo {
@@ -148,21 +141,50 @@ impl Transport for MemoryTransport {
     }
 
     fn recv(&mut self, buf: &mut Vec<u8>, _timeout: Duration) -> io::Result<Recv> {
-        let before = buf.len();
-        self.conn.write_tls(buf);
-        let n = buf.len() - before;
-        if n > 0 {
-            self.log.push((false, buf[before..].to_vec()));
-            Ok(Recv::Data(n))
-        } else if self.conn.is_closed() {
-            Ok(Recv::Eof)
-        } else {
-            Ok(Recv::Timeout)
-        }
+        Ok(engine_output(&mut self.conn, &mut self.log, buf))
     }
 
     fn log(&self) -> &[(bool, Vec<u8>)] {
         &self.log
+    }
+}
+
+/// Feeds bytes we send into an in-memory engine, logging them; a closed
+/// engine is a broken pipe, as a closed socket would be.
+pub(crate) fn engine_input(
+    conn: &mut Connection,
+    now: UnixTime,
+    log: &mut Vec<(bool, Vec<u8>)>,
+    bytes: &[u8],
+) -> io::Result<()> {
+    log.push((true, bytes.to_vec()));
+    if conn.is_closed() {
+        return Err(io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "engine connection is closed",
+        ));
+    }
+    conn.feed(bytes, now);
+    Ok(())
+}
+
+/// What an in-memory engine wrote, appended to `buf` and logged. An engine
+/// with nothing to say is waiting for input: a timeout without the wait.
+pub(crate) fn engine_output(
+    conn: &mut Connection,
+    log: &mut Vec<(bool, Vec<u8>)>,
+    buf: &mut Vec<u8>,
+) -> Recv {
+    let before = buf.len();
+    conn.write_tls(buf);
+    let n = buf.len() - before;
+    if n > 0 {
+        log.push((false, buf[before..].to_vec()));
+        Recv::Data(n)
+    } else if conn.is_closed() {
+        Recv::Eof
+    } else {
+        Recv::Timeout
     }
 }
 
