@@ -16,7 +16,7 @@ use gauntlet_engine::msgs::{
     HandshakeMessagePayload, HandshakePayload, Random, RenegotiatedConnection, ServerExtension,
     ServerHelloPayload, SessionId, SignatureAndHashAlgorithm,
 };
-use gauntlet_engine::record::OpaqueRecord;
+use gauntlet_engine::record::{Deframer, OpaqueRecord};
 use gauntlet_engine::transcript::Direction;
 use gauntlet_engine::{
     ClientConfig, Connection, Error, InvalidMessage, PeerMisbehaved, Provider, Session, UnixTime,
@@ -104,22 +104,19 @@ fn certificate_request() -> HandshakePayload {
     })
 }
 
-/// Everything the client wants to write, split into records (payloads as
-/// sent: sealed after its ChangeCipherSpec).
+/// Everything the client wants to write, split into records by the
+/// engine's deframer (payloads as sent: sealed after its ChangeCipherSpec).
 fn output(cli: &mut Connection) -> Vec<OpaqueRecord> {
     let mut bytes = Vec::new();
     cli.write_tls(&mut bytes);
-    let mut rest = &bytes[..];
-    let mut out = Vec::new();
-    while !rest.is_empty() {
-        let len = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
-        out.push(OpaqueRecord {
-            typ: ContentType(rest[0]),
-            version: ProtocolVersion(u16::from_be_bytes([rest[1], rest[2]])),
-            payload: rest[5..5 + len].to_vec(),
-        });
-        rest = &rest[5 + len..];
-    }
+    let mut deframer = Deframer::new();
+    assert_eq!(
+        deframer.read(&bytes),
+        bytes.len(),
+        "more than one record's worth"
+    );
+    let out: Vec<OpaqueRecord> = std::iter::from_fn(|| deframer.pop().unwrap()).collect();
+    assert_eq!(deframer.buffered(), 0, "a partial record");
     out
 }
 
