@@ -35,7 +35,7 @@ use std::fmt;
 use std::fs;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -527,26 +527,16 @@ fn package_for(program: &str) -> Option<&'static str> {
     })
 }
 
-fn is_executable(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-/// Fails with [`SpawnError::NotInstalled`] unless `program` can be executed.
+/// Fails with [`SpawnError::NotInstalled`] unless `program` can be executed:
+/// a name is looked up on `PATH`, a path (with a `/`) is checked as given,
+/// relative to the current directory, as `execvp` would.
 fn require_program(program: &str) -> Result<(), SpawnError> {
-    let found = if program.contains('/') {
-        is_executable(Path::new(program))
-    } else {
-        env::var_os("PATH").is_some_and(|path| {
-            env::split_paths(&path).any(|dir| is_executable(&dir.join(program)))
-        })
-    };
-    if found {
-        Ok(())
-    } else {
-        Err(SpawnError::NotInstalled {
+    match which::which(program) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(SpawnError::NotInstalled {
             program: program.to_owned(),
             package: package_for(program),
-        })
+        }),
     }
 }
 

@@ -287,6 +287,24 @@ fn missing_program_is_reported_as_not_installed() {
             other => panic!("expected NotInstalled, got {other:?}"),
         }
     }
+    // A path is checked as given: present but not executable is not installed.
+    let dir = std::env::temp_dir().join(format!("gauntlet-which-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("peer.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    let path = script.display().to_string();
+    match spawn_client(&PeerCommand::new(path.clone())) {
+        Err(SpawnError::NotInstalled { program, .. }) => assert_eq!(program, path),
+        other => panic!("expected NotInstalled for a non-executable file, got {other:?}"),
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut peer = spawn_client(&PeerCommand::new(path)).unwrap();
+    assert!(peer
+        .wait_timeout(TALK)
+        .unwrap()
+        .is_some_and(|s| s.success()));
+    std::fs::remove_dir_all(&dir).unwrap();
     // Known peers name the package to install.
     let e = SpawnError::NotInstalled {
         program: "gnutls-serv".into(),
