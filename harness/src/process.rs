@@ -45,6 +45,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+use wait_timeout::ChildExt;
 
 /// Bytes kept of each of a child's stdout and stderr; the excess is read and
 /// dropped so a chatty peer never blocks on a full pipe.
@@ -408,17 +409,12 @@ impl Spawned {
     /// Waits at most `timeout` for the peer to exit. Once an exit is seen,
     /// stdout and stderr are complete (their pipes drained, within 1 s).
     pub fn wait_timeout(&mut self, timeout: Duration) -> io::Result<Option<ExitStatus>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.poll_exit()? {
-                return Ok(Some(status));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            thread::sleep(POLL.min(deadline - now));
+        // wait-timeout reaps through `Child::try_wait`, so the status is kept
+        // in `child` and `poll_exit` below sees it and finishes the teardown.
+        if self.exit.is_none() && ChildExt::wait_timeout(&mut self.child, timeout)?.is_none() {
+            return Ok(None);
         }
+        self.poll_exit()
     }
 
     /// Kills the peer's process group, reaps the peer and stops the relay.
@@ -501,12 +497,10 @@ fn kill_group(pgid: u32) {
         .stderr(Stdio::null())
         .spawn();
     if let Ok(mut killer) = spawned {
-        let deadline = Instant::now() + REAP_TIMEOUT;
-        while matches!(killer.try_wait(), Ok(None)) && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(1));
+        if !matches!(killer.wait_timeout(REAP_TIMEOUT), Ok(Some(_))) {
+            let _ = killer.kill();
+            let _ = killer.try_wait();
         }
-        let _ = killer.kill();
-        let _ = killer.try_wait();
     }
 }
 

@@ -505,3 +505,27 @@ fn client_with_port_placeholder_but_no_port_is_invalid() {
         Err(SpawnError::Invalid { .. })
     ));
 }
+
+#[test]
+fn wait_timeout_is_bounded_while_running_and_returns_the_status_at_exit() {
+    let mut peer =
+        start_client(&PeerCommand::new("sh").args(["-c", "sleep 0.5; echo done; exit 3"]));
+    let start = Instant::now();
+    assert_eq!(peer.wait_timeout(Duration::from_millis(100)).unwrap(), None);
+    let waited = start.elapsed();
+    // poll(2) takes whole milliseconds: allow rounding, not an early return.
+    assert!(waited >= Duration::from_millis(90), "{waited:?}");
+    assert!(peer.is_running());
+    let status = peer.wait_timeout(TALK).unwrap().expect("exited");
+    assert_eq!(status.code(), Some(3));
+    // The exit is seen when it happens, not a whole timeout later.
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    // Output is complete once the exit is seen, and the status is kept.
+    assert_eq!(peer.stdout_text(), "done\n");
+    assert!(!peer.is_running());
+    assert_eq!(peer.wait_timeout(Duration::ZERO).unwrap(), Some(status));
+}
