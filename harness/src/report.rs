@@ -369,11 +369,10 @@ pub fn write_bundle(
         ),
         (
             "capture.pcap",
-            Some(crate::pcap::capture(
-                &r.log,
-                r.side == Side::Server,
-                SystemTime::now(),
-            )),
+            Some(
+                crate::pcap::capture(&r.log, r.side == Side::Server, SystemTime::now())
+                    .map_err(|e| format!("{}: {e}", path.join("capture.pcap").display()))?,
+            ),
         ),
         (
             "keys.log",
