@@ -9,7 +9,9 @@
 //! checksums are computed; timestamps advance 1 ms per packet from `start`.
 //! The file format is `pcap-file`'s, the IPv4/TCP headers `etherparse`'s.
 
-use etherparse::{IpHeaders, IpNumber, Ipv4Extensions, Ipv4Header, PacketBuilder};
+use etherparse::{
+    IpHeaders, IpNumber, Ipv4Extensions, Ipv4Header, PacketBuilder, PacketBuilderStep, TcpHeader,
+};
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::{DataLink, Endianness, TsResolution};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,30 +25,9 @@ const MAX_SEGMENT: usize = 16 * 1024;
 const SNAPLEN: u32 = 65_535;
 const WINDOW: u16 = 0xffff;
 
-/// The TCP flags of one segment (ACK carries the peer's next sequence number).
-#[derive(Clone, Copy)]
-struct Flags {
-    syn: bool,
-    ack: bool,
-    psh: bool,
-    fin: bool,
-}
-
-const SYN: Flags = Flags {
-    syn: true,
-    ack: false,
-    psh: false,
-    fin: false,
-};
-const SYN_ACK: Flags = Flags { ack: true, ..SYN };
-const ACK: Flags = Flags {
-    syn: false,
-    ack: true,
-    psh: false,
-    fin: false,
-};
-const PSH_ACK: Flags = Flags { psh: true, ..ACK };
-const FIN_ACK: Flags = Flags { fin: true, ..ACK };
+/// Sets a segment's TCP flags; gets the peer's next sequence number, which
+/// every segment but the first SYN acknowledges.
+type Flags = fn(PacketBuilderStep<TcpHeader>, u32) -> PacketBuilderStep<TcpHeader>;
 
 /// One TCP endpoint's next sequence number.
 struct End {
@@ -68,21 +49,9 @@ impl Writer {
             Ipv4Header::new(0, 64, IpNumber::TCP, LOOPBACK, LOOPBACK).map_err(|e| e.to_string())?;
         ip.identification = self.ip_id;
         self.ip_id = self.ip_id.wrapping_add(1);
-        let mut tcp = PacketBuilder::ip(IpHeaders::Ipv4(ip, Ipv4Extensions::default()))
+        let tcp = PacketBuilder::ip(IpHeaders::Ipv4(ip, Ipv4Extensions::default()))
             .tcp(from.port, to.port, from.seq, WINDOW);
-        // Everything the other side sent so far is acknowledged (not on the first SYN).
-        if flags.ack {
-            tcp = tcp.ack(to.seq);
-        }
-        if flags.syn {
-            tcp = tcp.syn();
-        }
-        if flags.psh {
-            tcp = tcp.psh();
-        }
-        if flags.fin {
-            tcp = tcp.fin();
-        }
+        let tcp = flags(tcp, to.seq);
         self.packet.clear();
         tcp.write(&mut self.packet, payload)
             .map_err(|e| e.to_string())?;
@@ -129,11 +98,11 @@ pub fn capture(
         port: SERVER_PORT,
         seq: 0x2000_0000,
     };
-    w.packet(&client, &server, SYN, &[])?;
+    w.packet(&client, &server, |t, _| t.syn(), &[])?;
     client.seq = client.seq.wrapping_add(1);
-    w.packet(&server, &client, SYN_ACK, &[])?;
+    w.packet(&server, &client, |t, ack| t.syn().ack(ack), &[])?;
     server.seq = server.seq.wrapping_add(1);
-    w.packet(&client, &server, ACK, &[])?;
+    w.packet(&client, &server, |t, ack| t.ack(ack), &[])?;
 
     for (sent_by_us, bytes) in log {
         let from_client = *sent_by_us == we_are_client;
@@ -143,17 +112,17 @@ pub fn capture(
             } else {
                 (&mut server, &mut client)
             };
-            w.packet(from, to, PSH_ACK, seg)?;
+            w.packet(from, to, |t, ack| t.psh().ack(ack), seg)?;
             // A segment is at most MAX_SEGMENT bytes, far below u32::MAX.
             from.seq = from.seq.wrapping_add(seg.len() as u32);
         }
     }
 
-    w.packet(&client, &server, FIN_ACK, &[])?;
+    w.packet(&client, &server, |t, ack| t.fin().ack(ack), &[])?;
     client.seq = client.seq.wrapping_add(1);
-    w.packet(&server, &client, FIN_ACK, &[])?;
+    w.packet(&server, &client, |t, ack| t.fin().ack(ack), &[])?;
     server.seq = server.seq.wrapping_add(1);
-    w.packet(&client, &server, ACK, &[])?;
+    w.packet(&client, &server, |t, ack| t.ack(ack), &[])?;
     Ok(w.pcap.into_writer())
 }
 
