@@ -454,14 +454,6 @@ fn bad_flag_is_one_line_and_exit_2() {
     }
 }
 
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join(program))
-            .find(|p| p.is_file())
-    })
-}
-
 /// Runs one case in memory and writes its bundle whatever its verdict.
 fn bundle_for(name: &str, dir: &Path) -> PathBuf {
     let case = suites::all().into_iter().find(|c| c.name == name).unwrap();
@@ -488,7 +480,7 @@ fn bundle_for(name: &str, dir: &Path) -> PathBuf {
 
 #[test]
 fn tshark_decrypts_application_data_of_a_bundle() {
-    let Some(tshark) = which("tshark") else {
+    let Ok(tshark) = which::which("tshark") else {
         eprintln!("tshark is not installed: the decryption check did not run");
         return;
     };
