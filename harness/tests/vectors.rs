@@ -543,3 +543,129 @@ fn binary_exits_1_and_lists_the_failing_case() {
     let closing = format!("{} passed, 1 failed\n", cases - 1);
     assert!(stdout.ends_with(&closing), "{stdout}");
 }
+
+#[test]
+fn names_nested_list_and_file_level_fields_of_a_malformed_file() {
+    // Each malformed field, read through the kind's serde struct, is one
+    // line naming the case and the field (dotted when nested).
+    let handshake = |edit: &dyn Fn(&mut Value)| {
+        let mut doc = load("handshakes.json");
+        edit(&mut doc);
+        // Beside a copy of the server key, so the cases are what fails.
+        let dir = temp_dir("nested");
+        std::fs::create_dir_all(dir.join("keys")).unwrap();
+        std::fs::copy(
+            vectors_dir().join("keys/rsa2048.key"),
+            dir.join("keys/rsa2048.key"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("handshakes.json"),
+            serde_json::to_string(&doc).unwrap(),
+        )
+        .unwrap();
+        let e = run_dir(&dir).expect_err("a malformed file must be an error");
+        std::fs::remove_dir_all(&dir).unwrap();
+        let msg = e.to_string();
+        assert!(!msg.contains('\n'), "not one line: {msg}");
+        msg
+    };
+    let id = "openssl-009c-ems-on";
+    let msg = handshake(&|d| {
+        case_mut(d, id)["keylog"]["client_random"] = Value::from("00ff");
+    });
+    assert!(
+        msg.ends_with(&format!(
+            "case {id}: field `keylog.client_random` must be 32 bytes of hex"
+        )),
+        "{msg}"
+    );
+    let msg = handshake(&|d| {
+        case_mut(d, id)["application_data"]["server_to_client"] = Value::from(vec!["00", "xy"]);
+    });
+    assert!(
+        msg.ends_with(&format!(
+            "case {id}: field `application_data.server_to_client` must be a list of hex strings"
+        )),
+        "{msg}"
+    );
+    let msg = handshake(&|d| {
+        case_mut(d, id)["keylog"]
+            .as_object_mut()
+            .unwrap()
+            .remove("master_secret");
+    });
+    assert!(
+        msg.ends_with(&format!(
+            "case {id}: field `keylog`: missing field `master_secret`"
+        )),
+        "{msg}"
+    );
+    let msg = handshake(&|d| case_mut(d, id)["suite"] = Value::from(70000));
+    assert!(
+        msg.ends_with(&format!(
+            "case {id}: field `suite` must be an integer below 65536"
+        )),
+        "{msg}"
+    );
+
+    let mut doc = load("gcm_record.json");
+    case_mut(&mut doc, "aes128-len16-nonce-seq")["valid"] = Value::from("yes");
+    let msg = file_error(
+        "bool",
+        "gcm_record.json",
+        &serde_json::to_string(&doc).unwrap(),
+    );
+    assert!(
+        msg.ends_with("case aes128-len16-nonce-seq: field `valid` must be true or false"),
+        "{msg}"
+    );
+    let mut doc = load("gcm_record.json");
+    case_mut(&mut doc, "aes128-len16-nonce-seq")["seq"] = Value::from(-1);
+    let msg = file_error(
+        "seq",
+        "gcm_record.json",
+        &serde_json::to_string(&doc).unwrap(),
+    );
+    assert!(
+        msg.ends_with("case aes128-len16-nonce-seq: field `seq` must be a non-negative integer"),
+        "{msg}"
+    );
+
+    // RFC 5246 §7.4.7.1 vectors: a valid case carries its premaster.
+    let mut doc = load("rsa_premaster.json");
+    case_mut(&mut doc, "valid-0")
+        .as_object_mut()
+        .unwrap()
+        .remove("premaster");
+    let msg = file_error(
+        "premaster",
+        "rsa_premaster.json",
+        &serde_json::to_string(&doc).unwrap(),
+    );
+    assert!(
+        msg.ends_with("case valid-0: missing field `premaster`"),
+        "{msg}"
+    );
+
+    let msg = file_error(
+        "source",
+        "prf.json",
+        &prf_doc_with(|d| {
+            d["source"].as_object_mut().unwrap().remove("script");
+        }),
+    );
+    assert!(
+        msg.ends_with("case (file): field `source`: missing field `script`"),
+        "{msg}"
+    );
+    let msg = file_error(
+        "id",
+        "prf.json",
+        &prf_doc_with(|d| d["cases"][3]["id"] = Value::from(3)),
+    );
+    assert!(
+        msg.ends_with("case #3: field `id` must be a string"),
+        "{msg}"
+    );
+}
