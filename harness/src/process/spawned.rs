@@ -4,7 +4,7 @@
 
 use super::output::{start_stdin_writer, Capture};
 use super::relay::Relay;
-use super::{PeerCommand, SpawnError, DRAIN_TIMEOUT, REAP_TIMEOUT};
+use super::{PeerCommand, SpawnError, DRAIN_TIMEOUT, POLL, REAP_TIMEOUT};
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, ErrorKind};
@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
-use wait_timeout::ChildExt;
 
 /// A running peer. Dropping it kills the peer's whole process group, reaps
 /// the peer and stops its relay.
@@ -97,12 +97,20 @@ impl Spawned {
     /// Waits at most `timeout` for the peer to exit. Once an exit is seen,
     /// stdout and stderr are complete (their pipes drained, within 1 s).
     pub fn wait_timeout(&mut self, timeout: Duration) -> io::Result<Option<ExitStatus>> {
-        // wait-timeout reaps through `Child::try_wait`, so the status is kept
-        // in `child` and `poll_exit` below sees it and finishes the teardown.
-        if self.exit.is_none() && ChildExt::wait_timeout(&mut self.child, timeout)?.is_none() {
-            return Ok(None);
+        // Polled, not blocked on SIGCHLD: a SIGCHLD handler (as the
+        // wait-timeout crate installs) would make every timed socket read of
+        // the other threads fail with EINTR (signal(7)).
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.poll_exit()? {
+                return Ok(Some(status));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            thread::sleep(POLL.min(deadline - now));
         }
-        self.poll_exit()
     }
 
     /// Kills the peer's process group, reaps the peer and stops the relay.
@@ -185,10 +193,12 @@ fn kill_group(pgid: u32) {
         .stderr(Stdio::null())
         .spawn();
     if let Ok(mut killer) = spawned {
-        if !matches!(killer.wait_timeout(REAP_TIMEOUT), Ok(Some(_))) {
-            let _ = killer.kill();
-            let _ = killer.try_wait();
+        let deadline = Instant::now() + REAP_TIMEOUT;
+        while matches!(killer.try_wait(), Ok(None)) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
         }
+        let _ = killer.kill();
+        let _ = killer.try_wait();
     }
 }
 
