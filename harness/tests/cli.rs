@@ -418,24 +418,25 @@ fn junit_report_reads_back_with_every_verdict_message_and_count() {
         suite.test_cases[2].system_out.as_ref().map(|o| o.as_str()),
         Some("expected failure: sends X: because Y; expected a, got b")
     );
-    assert_eq!(
-        non_success(3),
+    for (i, kind, ty, message) in [
         (
+            3,
             NonSuccessKind::Failure,
-            Some("unexpected-pass".into()),
-            Some("passed but listed as an expected failure: stale entry".into()),
-            None,
-        )
-    );
-    assert_eq!(
-        non_success(4),
+            "unexpected-pass",
+            "passed but listed as an expected failure: stale entry",
+        ),
         (
+            4,
             NonSuccessKind::Error,
-            Some("harness-error".into()),
-            Some("connect: refused".into()),
-            None,
-        )
-    );
+            "harness-error",
+            "connect: refused",
+        ),
+    ] {
+        assert_eq!(
+            non_success(i),
+            (kind, Some(ty.into()), Some(message.into()), None)
+        );
+    }
 }
 
 #[test]
