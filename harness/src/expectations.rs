@@ -18,43 +18,50 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// `*` matches any run of characters (also none), `?` exactly one; every
-/// other character matches itself.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    // Where the last `*` was, and where in `name` its match currently ends.
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ni));
-                pi += 1;
+/// A case-name glob as documented above: `*` matches any run of characters
+/// (also none), `?` exactly one; every other character, `[` and `]`
+/// included, matches itself. Built on `glob::Pattern` with everything but
+/// `*` and `?` escaped, so its classes and `**` never apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glob(glob::Pattern);
+
+impl Glob {
+    pub fn new(pattern: &str) -> Result<Self, String> {
+        let mut escaped = String::with_capacity(pattern.len());
+        let mut after_star = false;
+        for c in pattern.chars() {
+            match c {
+                // A run of `*` means what one does; `glob` would read `**` as a path wildcard.
+                '*' if after_star => {}
+                '*' | '?' => escaped.push(c),
+                c => escaped.push_str(&glob::Pattern::escape(c.encode_utf8(&mut [0; 4]))),
             }
-            Some(&c) if c == '?' || c == n[ni] => {
-                pi += 1;
-                ni += 1;
-            }
-            _ => match star {
-                // Let the last `*` swallow one more character and retry.
-                Some((sp, sn)) => {
-                    star = Some((sp, sn + 1));
-                    pi = sp + 1;
-                    ni = sn + 1;
-                }
-                None => return false,
-            },
+            after_star = c == '*';
         }
+        glob::Pattern::new(&escaped)
+            .map(Glob)
+            .map_err(|e| format!("{pattern}: not a glob: {e}"))
     }
-    p[pi..].iter().all(|&c| c == '*')
+
+    /// Whole-name match; `*` and `?` also match `/` and a leading `.`.
+    pub fn matches(&self, name: &str) -> bool {
+        self.0.matches(name)
+    }
+}
+
+/// Whether `name` matches the glob `pattern` (a pattern that does not
+/// compile matches nothing; [`Glob::new`] says why).
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    Glob::new(pattern).is_ok_and(|g| g.matches(name))
 }
 
 /// One line of an expectations file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// A case name or a glob.
+    /// A case name or a glob, as written.
     pub pattern: String,
+    /// `pattern`, compiled.
+    pub glob: Glob,
     /// What the implementation does and why it deviates.
     pub reason: String,
     /// 1-based line number in the file, for messages.
@@ -140,7 +147,8 @@ impl Expectations {
                     format!("{pattern} is already listed on line {}", prev.line),
                 ));
             }
-            if !known.iter().any(|n| glob_match(pattern, n)) {
+            let glob = Glob::new(pattern).map_err(|e| (line, e))?;
+            if !known.iter().any(|n| glob.matches(n)) {
                 return Err((
                     line,
                     format!("{pattern}: no such case (see `gauntlet list`)"),
@@ -148,6 +156,7 @@ impl Expectations {
             }
             entries.push(Entry {
                 pattern: pattern.to_string(),
+                glob,
                 reason: reason.to_string(),
                 line,
             });
@@ -160,7 +169,7 @@ impl Expectations {
 
     /// The first entry that covers this case.
     pub fn lookup(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| glob_match(&e.pattern, name))
+        self.entries.iter().find(|e| e.glob.matches(name))
     }
 }
 
@@ -186,6 +195,25 @@ mod tests {
         assert!(!glob_match("Basic-?", "Basic-"));
         assert!(!glob_match("*-NoEMS", "Basic-Server-AES128-EMS"));
         assert!(!glob_match("", "x"));
+        assert!(glob_match("", ""));
+    }
+
+    #[test]
+    fn glob_treats_everything_but_star_and_question_mark_literally() {
+        // No character classes, no `**` path rule, no escapes.
+        assert!(glob_match("A[1]-*", "A[1]-x"));
+        assert!(!glob_match("A[12]", "A1"));
+        assert!(glob_match("a]b", "a]b"));
+        assert!(glob_match("a**b", "aXYb"));
+        assert!(glob_match("**", "x/y"));
+        assert!(glob_match("a\\b", "a\\b"));
+        assert!(glob_match("x{a,b}", "x{a,b}"));
+        assert!(!glob_match("x{a,b}", "xa"));
+        // `*` and `?` cross `/` and a leading `.`, and case matters.
+        assert!(glob_match("?a*z", "/a/.z"));
+        assert!(glob_match("*", ".hidden"));
+        assert!(!glob_match("basic-*", "Basic-Server"));
+        assert!(glob_match("Basic-Ser?er-é*", "Basic-Server-éx"));
     }
 
     const KNOWN: &[&str] = &["Basic-Server-AES128-EMS", "Resume-Server-AES128-EMS"];

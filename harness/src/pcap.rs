@@ -7,18 +7,27 @@
 //! per chunk (split at 16 KiB), sequence and acknowledgement numbers that
 //! advance with the bytes, and a FIN exchange at the end. IPv4 and TCP
 //! checksums are computed; timestamps advance 1 ms per packet from `start`.
+//! The file format is `pcap-file`'s, the IPv4/TCP headers `etherparse`'s.
 
+use etherparse::{
+    IpHeaders, IpNumber, Ipv4Extensions, Ipv4Header, PacketBuilder, PacketBuilderStep, TcpHeader,
+};
+use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+use pcap_file::{DataLink, Endianness, TsResolution};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// LINKTYPE_RAW: each packet begins with an IPv4 or IPv6 header.
-pub const LINKTYPE_RAW: u32 = 101;
+const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
 const SERVER_PORT: u16 = 443;
 const CLIENT_PORT: u16 = 49152;
+/// Payload bytes per segment: 40 bytes of headers keep a packet far below
+/// the snap length, so no packet is ever truncated.
 const MAX_SEGMENT: usize = 16 * 1024;
-const TCP_FIN: u8 = 0x01;
-const TCP_SYN: u8 = 0x02;
-const TCP_PSH: u8 = 0x08;
-const TCP_ACK: u8 = 0x10;
+const SNAPLEN: u32 = 65_535;
+const WINDOW: u16 = 0xffff;
+
+/// Sets a segment's TCP flags; gets the peer's next sequence number, which
+/// every segment but the first SYN acknowledges.
+type Flags = fn(PacketBuilderStep<TcpHeader>, u32) -> PacketBuilderStep<TcpHeader>;
 
 /// One TCP endpoint's next sequence number.
 struct End {
@@ -27,87 +36,60 @@ struct End {
 }
 
 struct Writer {
-    out: Vec<u8>,
+    pcap: PcapWriter<Vec<u8>>,
     time: Duration,
     ip_id: u16,
+    packet: Vec<u8>,
 }
 
 impl Writer {
-    fn packet(&mut self, from: &End, to: &End, flags: u8, payload: &[u8]) {
-        let tcp_len = 20 + payload.len();
-        let total = 20 + tcp_len;
-        let mut ip = Vec::with_capacity(total);
-        ip.extend_from_slice(&[0x45, 0]);
-        ip.extend_from_slice(&(total as u16).to_be_bytes());
-        ip.extend_from_slice(&self.ip_id.to_be_bytes());
-        ip.extend_from_slice(&[0x40, 0, 64, 6, 0, 0]); // DF, TTL 64, TCP, checksum
-        ip.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 1]);
-        let sum = checksum(&[&ip]);
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    fn packet(&mut self, from: &End, to: &End, flags: Flags, payload: &[u8]) -> Result<(), String> {
+        // DF set, TTL 64; etherparse fills in lengths and both checksums.
+        let mut ip =
+            Ipv4Header::new(0, 64, IpNumber::TCP, LOOPBACK, LOOPBACK).map_err(|e| e.to_string())?;
+        ip.identification = self.ip_id;
         self.ip_id = self.ip_id.wrapping_add(1);
-
-        let mut tcp = Vec::with_capacity(tcp_len);
-        tcp.extend_from_slice(&from.port.to_be_bytes());
-        tcp.extend_from_slice(&to.port.to_be_bytes());
-        tcp.extend_from_slice(&from.seq.to_be_bytes());
-        // Everything the other side sent so far is acknowledged (not on the first SYN).
-        let ack = if flags & TCP_ACK != 0 { to.seq } else { 0 };
-        tcp.extend_from_slice(&ack.to_be_bytes());
-        tcp.extend_from_slice(&[5 << 4, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        tcp.extend_from_slice(payload);
-        let mut pseudo = vec![127, 0, 0, 1, 127, 0, 0, 1, 0, 6];
-        pseudo.extend_from_slice(&(tcp_len as u16).to_be_bytes());
-        let sum = checksum(&[&pseudo, &tcp]);
-        tcp[16..18].copy_from_slice(&sum.to_be_bytes());
-        ip.extend_from_slice(&tcp);
-
-        self.out
-            .extend_from_slice(&(self.time.as_secs() as u32).to_le_bytes());
-        self.out
-            .extend_from_slice(&self.time.subsec_micros().to_le_bytes());
-        self.out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        self.out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        self.out.extend_from_slice(&ip);
+        let tcp = PacketBuilder::ip(IpHeaders::Ipv4(ip, Ipv4Extensions::default()))
+            .tcp(from.port, to.port, from.seq, WINDOW);
+        let tcp = flags(tcp, to.seq);
+        self.packet.clear();
+        tcp.write(&mut self.packet, payload)
+            .map_err(|e| e.to_string())?;
+        let len = u32::try_from(self.packet.len()).map_err(|e| e.to_string())?;
+        self.pcap
+            .write_packet(&PcapPacket::new(self.time, len, &self.packet))
+            .map_err(|e| e.to_string())?;
         self.time += Duration::from_millis(1);
+        Ok(())
     }
-}
-
-/// The Internet checksum (RFC 1071) over the concatenation of `parts`.
-fn checksum(parts: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut odd: Option<u8> = None;
-    for b in parts.iter().flat_map(|p| p.iter().copied()) {
-        match odd.take() {
-            Some(hi) => sum += u32::from(u16::from_be_bytes([hi, b])),
-            None => odd = Some(b),
-        }
-    }
-    if let Some(hi) = odd {
-        sum += u32::from(hi) << 8;
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 /// The capture of one connection. `log` is (sent_by_us, bytes) per chunk;
 /// `we_are_client` says which end Gauntlet was (true when testing a server).
-pub fn capture(log: &[(bool, Vec<u8>)], we_are_client: bool, start: SystemTime) -> Vec<u8> {
+/// Errors (a start time past 2106, which the classic format cannot hold)
+/// are one line.
+pub fn capture(
+    log: &[(bool, Vec<u8>)],
+    we_are_client: bool,
+    start: SystemTime,
+) -> Result<Vec<u8>, String> {
+    // Classic libpcap, version 2.4, microseconds, little-endian as most writers.
+    let header = PcapHeader {
+        version_major: 2,
+        version_minor: 4,
+        ts_correction: 0,
+        ts_accuracy: 0,
+        snaplen: SNAPLEN,
+        datalink: DataLink::RAW,
+        ts_resolution: TsResolution::MicroSecond,
+        endianness: Endianness::Little,
+    };
     let mut w = Writer {
-        out: Vec::new(),
+        pcap: PcapWriter::with_header(Vec::new(), header).map_err(|e| e.to_string())?,
         time: start.duration_since(UNIX_EPOCH).unwrap_or_default(),
         ip_id: 1,
+        packet: Vec::with_capacity(40 + MAX_SEGMENT),
     };
-    // Global header: magic (microseconds), version 2.4, GMT, accuracy, snaplen, linktype.
-    w.out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    w.out.extend_from_slice(&2u16.to_le_bytes());
-    w.out.extend_from_slice(&4u16.to_le_bytes());
-    w.out.extend_from_slice(&0i32.to_le_bytes());
-    w.out.extend_from_slice(&0u32.to_le_bytes());
-    w.out.extend_from_slice(&65_535u32.to_le_bytes());
-    w.out.extend_from_slice(&LINKTYPE_RAW.to_le_bytes());
-
     let mut client = End {
         port: CLIENT_PORT,
         seq: 0x1000_0000,
@@ -116,11 +98,11 @@ pub fn capture(log: &[(bool, Vec<u8>)], we_are_client: bool, start: SystemTime) 
         port: SERVER_PORT,
         seq: 0x2000_0000,
     };
-    w.packet(&client, &server, TCP_SYN, &[]);
+    w.packet(&client, &server, |t, _| t.syn(), &[])?;
     client.seq = client.seq.wrapping_add(1);
-    w.packet(&server, &client, TCP_SYN | TCP_ACK, &[]);
+    w.packet(&server, &client, |t, ack| t.syn().ack(ack), &[])?;
     server.seq = server.seq.wrapping_add(1);
-    w.packet(&client, &server, TCP_ACK, &[]);
+    w.packet(&client, &server, |t, ack| t.ack(ack), &[])?;
 
     for (sent_by_us, bytes) in log {
         let from_client = *sent_by_us == we_are_client;
@@ -130,34 +112,64 @@ pub fn capture(log: &[(bool, Vec<u8>)], we_are_client: bool, start: SystemTime) 
             } else {
                 (&mut server, &mut client)
             };
-            w.packet(from, to, TCP_PSH | TCP_ACK, seg);
+            w.packet(from, to, |t, ack| t.psh().ack(ack), seg)?;
+            // A segment is at most MAX_SEGMENT bytes, far below u32::MAX.
             from.seq = from.seq.wrapping_add(seg.len() as u32);
         }
     }
 
-    w.packet(&client, &server, TCP_FIN | TCP_ACK, &[]);
+    w.packet(&client, &server, |t, ack| t.fin().ack(ack), &[])?;
     client.seq = client.seq.wrapping_add(1);
-    w.packet(&server, &client, TCP_FIN | TCP_ACK, &[]);
+    w.packet(&server, &client, |t, ack| t.fin().ack(ack), &[])?;
     server.seq = server.seq.wrapping_add(1);
-    w.packet(&client, &server, TCP_ACK, &[]);
-    w.out
+    w.packet(&client, &server, |t, ack| t.ack(ack), &[])?;
+    Ok(w.pcap.into_writer())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pcap_file::pcap::PcapReader;
 
-    /// Reads back (payload, tcp flags, seq, ack, from_port) of each packet.
+    /// An independent Internet checksum (RFC 1071) to check the written ones
+    /// against: over a header that includes its checksum it gives 0.
+    fn checksum(parts: &[&[u8]]) -> u16 {
+        let bytes: Vec<u8> = parts.concat();
+        let mut sum: u32 = bytes
+            .chunks(2)
+            .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+            .sum();
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
+
+    /// Reads back (payload, tcp flags, seq, ack, from_port) of each packet,
+    /// checking the file header, the timestamps and both checksums.
     fn packets(pcap: &[u8]) -> Vec<(Vec<u8>, u8, u32, u32, u16)> {
+        let mut reader = PcapReader::new(pcap).unwrap();
+        let h = reader.header();
+        assert_eq!((h.version_major, h.version_minor), (2, 4));
+        assert_eq!(h.datalink, DataLink::RAW);
+        assert_eq!(h.ts_resolution, TsResolution::MicroSecond);
         let mut out = Vec::new();
-        let mut rest = &pcap[24..];
-        while !rest.is_empty() {
-            let incl = u32::from_le_bytes(rest[8..12].try_into().unwrap()) as usize;
-            let p = &rest[16..16 + incl];
+        let mut last = None;
+        while let Some(packet) = reader.next_packet() {
+            let packet = packet.unwrap();
+            assert_eq!(packet.orig_len as usize, packet.data.len());
+            if let Some(t) = last {
+                assert_eq!(packet.timestamp, t + Duration::from_millis(1));
+            }
+            last = Some(packet.timestamp);
+            let p = &packet.data[..];
             assert_eq!(p[0], 0x45);
             assert_eq!(usize::from(u16::from_be_bytes([p[2], p[3]])), p.len());
+            assert_eq!(p[6] & 0x40, 0x40, "DF");
+            assert_eq!((p[8], p[9]), (64, 6), "TTL 64, TCP");
             assert_eq!(checksum(&[&p[..20]]), 0, "IPv4 header checksum");
             let tcp = &p[20..];
+            assert_eq!(tcp[12], 5 << 4, "no TCP options");
             let mut pseudo = vec![127, 0, 0, 1, 127, 0, 0, 1, 0, 6];
             pseudo.extend_from_slice(&(tcp.len() as u16).to_be_bytes());
             assert_eq!(checksum(&[&pseudo, tcp]), 0, "TCP checksum");
@@ -168,7 +180,6 @@ mod tests {
                 u32::from_be_bytes(tcp[8..12].try_into().unwrap()),
                 u16::from_be_bytes([tcp[0], tcp[1]]),
             ));
-            rest = &rest[16 + incl..];
         }
         out
     }
@@ -180,7 +191,8 @@ mod tests {
             (false, b"world!".to_vec()),
             (true, vec![7; MAX_SEGMENT + 3]),
         ];
-        let pcap = capture(&log, true, UNIX_EPOCH);
+        let pcap = capture(&log, true, UNIX_EPOCH).unwrap();
+        // Little-endian microsecond magic, LINKTYPE_RAW (101).
         assert_eq!(&pcap[..4], &[0xd4, 0xc3, 0xb2, 0xa1]);
         assert_eq!(u32::from_le_bytes(pcap[20..24].try_into().unwrap()), 101);
         let p = packets(&pcap);
@@ -189,6 +201,8 @@ mod tests {
             flags,
             [0x02, 0x12, 0x10, 0x18, 0x18, 0x18, 0x18, 0x11, 0x11, 0x10]
         );
+        // The first SYN acknowledges nothing.
+        assert_eq!(p[0].3, 0);
         // Client data: seq after SYN; server data acknowledges it.
         assert_eq!(p[3].0, b"hello");
         assert_eq!((p[3].2, p[3].4), (0x1000_0001, CLIENT_PORT));
@@ -202,17 +216,38 @@ mod tests {
 
     #[test]
     fn scripted_server_bytes_come_from_port_443() {
-        let pcap = capture(&[(true, b"x".to_vec())], false, UNIX_EPOCH);
+        let pcap = capture(&[(true, b"x".to_vec())], false, UNIX_EPOCH).unwrap();
         let p = packets(&pcap);
         assert_eq!((p[3].0.as_slice(), p[3].4), (&b"x"[..], 443));
     }
 
     #[test]
-    fn checksum_matches_rfc1071_example() {
+    fn ip_ids_advance_per_packet() {
+        let pcap = capture(&[], true, UNIX_EPOCH).unwrap();
+        let mut reader = PcapReader::new(&pcap[..]).unwrap();
+        let mut ids = Vec::new();
+        while let Some(packet) = reader.next_packet() {
+            let data = packet.unwrap().data;
+            ids.push(u16::from_be_bytes([data[4], data[5]]));
+        }
+        assert_eq!(ids, [1, 2, 3, 4, 5, 6]);
+    }
+
+    #[test]
+    fn a_start_time_the_format_cannot_hold_is_an_error() {
+        let late = UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) + 1);
+        let err = capture(&[], true, late).unwrap_err();
+        assert!(!err.contains('\n') && err.contains("timestamp"), "{err}");
+    }
+
+    #[test]
+    fn checksum_oracle_matches_rfc1071_example() {
         // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 (complement 220d).
         assert_eq!(
             checksum(&[&[0x00, 0x01, 0xf2, 0x03], &[0xf4, 0xf5, 0xf6, 0xf7]]),
             0x220d
         );
+        // An odd length pads with a zero byte.
+        assert_eq!(checksum(&[&[0x01]]), !0x0100);
     }
 }

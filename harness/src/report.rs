@@ -174,17 +174,12 @@ pub fn json(results: &[CaseResult], info: &RunInfo) -> String {
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
-/// Escapes text for XML attributes and content. Characters XML 1.0 cannot
-/// carry at all (most C0 controls) become `\xNN`.
-pub fn xml_escape(s: &str) -> String {
+/// Shows the C0 controls XML 1.0 cannot carry as `\\xNN` (quick-junit
+/// would drop them silently), so a raw byte in a detail stays visible.
+fn visible_controls(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
@@ -195,79 +190,61 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// JUnit XML (the Surefire/Jenkins dialect most CI systems read).
+/// JUnit XML (the Surefire/Jenkins dialect most CI systems read), written by
+/// quick-junit, which also escapes and counts.
 pub fn junit(results: &[CaseResult], info: &RunInfo) -> String {
-    let s = Summary::of(results);
-    let failures = s.fail + s.unexpected_pass;
-    let secs = info.elapsed.as_secs_f64();
-    let suite = format!("gauntlet.{}", side_name(info.side));
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"gauntlet\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\" skipped=\"0\" time=\"{secs:.3}\">",
-        results.len(),
-        s.harness_error
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\" skipped=\"0\" time=\"{secs:.3}\">",
-        results.len(),
-        s.harness_error
-    );
-    let _ = writeln!(out, "    <properties>");
+    use quick_junit::{NonSuccessKind, Property, Report, TestCase as JCase, TestCaseStatus};
+    let suite_name = format!("gauntlet.{}", side_name(info.side));
+    let mut suite = quick_junit::TestSuite::new(suite_name.as_str());
+    suite.set_time(info.elapsed);
     for (k, v) in [
         ("target", info.target.clone()),
         ("seed", info.seed.to_string()),
         ("timeout", format!("{:?}", info.timeout)),
     ] {
-        let _ = writeln!(
-            out,
-            "      <property name=\"{k}\" value=\"{}\"/>",
-            xml_escape(&v)
-        );
+        suite.add_property(Property::new(k, visible_controls(&v)));
     }
-    let _ = writeln!(out, "    </properties>");
     for r in results {
+        let failure = |kind, ty: &str, message: String| {
+            let mut status = TestCaseStatus::non_success(kind);
+            status.set_type(ty).set_message(visible_controls(&message));
+            status
+        };
+        let status = match &r.verdict {
+            Final::Pass | Final::ExpectedFailure { .. } => TestCaseStatus::success(),
+            Final::Fail(d) => {
+                let mut status = failure(NonSuccessKind::Failure, "fail", d.clone());
+                status.set_description(visible_controls(&format!("{} ({})", r.name, r.rfc)));
+                status
+            }
+            Final::UnexpectedPass { reason } => failure(
+                NonSuccessKind::Failure,
+                "unexpected-pass",
+                format!("passed but listed as an expected failure: {reason}"),
+            ),
+            Final::HarnessError(e) => failure(NonSuccessKind::Error, "harness-error", e.clone()),
+        };
+        let mut case = JCase::new(visible_controls(&r.name), status);
         // The topic (`Basic` of `Basic-Server-…`) groups cases in CI views.
         let topic = r.name.split('-').next().unwrap_or("case");
-        let _ = write!(
-            out,
-            "    <testcase name=\"{}\" classname=\"{suite}.{}\" time=\"{:.3}\"",
-            xml_escape(&r.name),
-            xml_escape(topic),
-            r.duration.as_secs_f64()
-        );
-        let body = match &r.verdict {
-            Final::Pass => None,
-            Final::Fail(d) => Some(format!(
-                "<failure type=\"fail\" message=\"{}\">{} ({})</failure>",
-                xml_escape(d),
-                xml_escape(&r.name),
-                xml_escape(r.rfc)
-            )),
-            Final::UnexpectedPass { reason } => Some(format!(
-                "<failure type=\"unexpected-pass\" message=\"passed but listed as an expected failure: {}\"/>",
-                xml_escape(reason)
-            )),
-            Final::HarnessError(e) => Some(format!(
-                "<error type=\"harness-error\" message=\"{}\"/>",
-                xml_escape(e)
-            )),
-            Final::ExpectedFailure { reason, detail } => Some(format!(
-                "<system-out>expected failure: {}; {}</system-out>",
-                xml_escape(reason),
-                xml_escape(detail)
-            )),
-        };
-        match body {
-            None => out.push_str("/>\n"),
-            Some(b) => {
-                let _ = writeln!(out, ">\n      {b}\n    </testcase>");
-            }
+        case.set_classname(visible_controls(&format!("{suite_name}.{topic}")))
+            .set_time(r.duration);
+        // An expected failure passes; the listed reason shows in its output.
+        if let Final::ExpectedFailure { reason, detail } = &r.verdict {
+            case.set_system_out(visible_controls(&format!(
+                "expected failure: {reason}; {detail}"
+            )));
         }
+        suite.add_test_case(case);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    let mut report = Report::new("gauntlet");
+    report.set_time(info.elapsed).add_test_suite(suite);
+    // Writing into a String fails only on I/O, which a String never has.
+    let mut xml = report.to_string().unwrap_or_default();
+    if !xml.ends_with('\n') {
+        xml.push('\n');
+    }
+    xml
 }
 
 /// A file- and directory-safe version of a case name.
@@ -393,11 +370,10 @@ pub fn write_bundle(
         ),
         (
             "capture.pcap",
-            Some(crate::pcap::capture(
-                &r.log,
-                r.side == Side::Server,
-                SystemTime::now(),
-            )),
+            Some(
+                crate::pcap::capture(&r.log, r.side == Side::Server, SystemTime::now())
+                    .map_err(|e| format!("{}: {e}", path.join("capture.pcap").display()))?,
+            ),
         ),
         (
             "keys.log",
@@ -425,10 +401,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn xml_escape_handles_markup_quotes_and_controls() {
+    fn visible_controls_shows_what_xml_cannot_carry() {
         assert_eq!(
-            xml_escape("a<b>&\"c'\u{1}\n"),
-            "a&lt;b&gt;&amp;&quot;c&apos;\\x01\n"
+            visible_controls("a<b>&\"c'\u{1}\u{1b}[0m\t\n"),
+            "a<b>&\"c'\\x01\\x1b[0m\t\n"
         );
     }
 

@@ -21,66 +21,14 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Splits a command line into words like a POSIX shell does, without
-/// expansions: blanks separate words, `'…'` is literal, `"…"` allows `\"`,
-/// `\\`, `\$` and `` \` ``, and a backslash outside quotes escapes any
-/// character.
+/// expansions (`shlex`): blanks separate words, `'…'` is literal, `"…"`
+/// allows `\"`, `\\`, `\$` and `` \` ``, a backslash outside quotes escapes
+/// any character, and a `#` that starts a word comments out the rest of the
+/// line. `{port}` is an ordinary word here; [`PeerCommand::args_for_port`]
+/// substitutes it after splitting, so a port never goes through quoting.
 pub fn split_command(line: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => cur.push(c),
-                        None => return Err("unterminated ' in the command".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => cur.push(c),
-                            Some(c) => {
-                                cur.push('\\');
-                                cur.push(c);
-                            }
-                            None => return Err("unterminated \" in the command".into()),
-                        },
-                        Some(c) => cur.push(c),
-                        None => return Err("unterminated \" in the command".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(c) => cur.push(c),
-                    None => return Err("the command ends with a lone \\".into()),
-                }
-            }
-            c => {
-                in_word = true;
-                cur.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
+    let words =
+        shlex::split(line).ok_or("unterminated quote or trailing backslash in the command")?;
     if words.is_empty() {
         return Err("the command is empty".into());
     }
@@ -312,6 +260,21 @@ mod tests {
         assert!(split_command("  ").is_err());
         assert!(split_command("a 'b").is_err());
         assert!(split_command("a \"b").is_err());
+        assert!(split_command("a \\").is_err());
+        // As in sh: a word-initial `#` is a comment, one inside a word is not.
+        assert_eq!(split_command("x a#b # c").unwrap(), ["x", "a#b"]);
+        assert!(split_command("# only a comment").is_err());
+    }
+
+    #[test]
+    fn port_placeholder_survives_quoting_and_is_substituted_after_splitting() {
+        let words = split_command(r#"srv -a '127.0.0.1:{port}' "-p={port}" {port}x"#).unwrap();
+        let cmd = peer_command(&words).unwrap();
+        assert_eq!(cmd.program, "srv");
+        assert_eq!(
+            cmd.args_for_port(4433),
+            ["-a", "127.0.0.1:4433", "-p=4433", "4433x"]
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use gauntlet_harness::report::{self, RunInfo};
 use gauntlet_harness::runner::{self, Final, RunOptions, Target};
 use gauntlet_harness::suites;
 use gauntlet_harness::target::MemoryServer;
+use quick_junit::Report;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -271,7 +272,11 @@ fn junit_report_is_well_formed_and_counts_failures() {
     let n = server_cases();
     assert!(assert_balanced_xml(&xml) > n);
     assert_eq!(xml.matches("<testcase ").count(), n);
-    assert!(xml.contains(&format!("tests=\"{n}\" failures=\"0\" errors=\"0\"")));
+    let parsed = Report::deserialize_from_str(&xml).unwrap();
+    assert_eq!(
+        (parsed.tests, parsed.failures, parsed.errors, parsed.skipped),
+        (n, 0, 0, 0)
+    );
 
     // Failures (from a silent server) are <failure> elements.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -296,7 +301,142 @@ fn junit_report_is_well_formed_and_counts_failures() {
     let xml = stdout(&o);
     assert_balanced_xml(&xml);
     assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
-    assert!(xml.contains("tests=\"2\" failures=\"2\" errors=\"0\""));
+    let parsed = Report::deserialize_from_str(&xml).unwrap();
+    assert_eq!((parsed.tests, parsed.failures, parsed.errors), (2, 2, 0));
+    assert_eq!(
+        (parsed.test_suites[0].tests, parsed.test_suites[0].failures),
+        (2, 2)
+    );
+}
+
+/// One case run in memory, with its verdict replaced.
+fn result_with(verdict: Final) -> runner::CaseResult {
+    let case = suites::all()
+        .into_iter()
+        .find(|c| c.name == "Basic-Server-AES128-EMS")
+        .unwrap();
+    let target = MemoryServer::builtin().unwrap();
+    let mut r = runner::run_one(
+        &case,
+        Target::Server(&target),
+        &RunOptions::default(),
+        &Expectations::default(),
+    );
+    r.verdict = verdict;
+    r
+}
+
+#[test]
+fn junit_report_reads_back_with_every_verdict_message_and_count() {
+    use quick_junit::{NonSuccessKind, TestCaseStatus};
+    let results = [
+        result_with(Final::Pass),
+        result_with(Final::Fail(
+            "expected alert 40, got <close> & \"eof\"\u{1}".into(),
+        )),
+        result_with(Final::ExpectedFailure {
+            reason: "sends X: because Y".into(),
+            detail: "expected a, got b".into(),
+        }),
+        result_with(Final::UnexpectedPass {
+            reason: "stale entry".into(),
+        }),
+        result_with(Final::HarnessError("connect: refused".into())),
+    ];
+    let info = RunInfo {
+        target: "t <&> \"q\"".into(),
+        side: Side::Server,
+        seed: 7,
+        timeout: Duration::from_secs(2),
+        jobs: 1,
+        expectations: None,
+        elapsed: Duration::from_millis(1500),
+    };
+    let xml = report::junit(&results, &info);
+    let parsed = Report::deserialize_from_str(&xml).unwrap();
+    // Expected failures pass (CI stays green on a known deviation); fail and
+    // unexpected pass are failures, harness errors errors; nothing is skipped.
+    assert_eq!(
+        (parsed.tests, parsed.failures, parsed.errors, parsed.skipped),
+        (5, 2, 1, 0)
+    );
+    assert_eq!(parsed.name.as_ref().map(|n| n.as_str()), Some("gauntlet"));
+    let suite = &parsed.test_suites[0];
+    assert_eq!(suite.name.as_str(), "gauntlet.server");
+    assert_eq!(suite.time, Some(Duration::from_millis(1500)));
+    let props: Vec<(&str, &str)> = suite
+        .properties
+        .iter()
+        .map(|p| (p.name.as_str(), p.value.as_str()))
+        .collect();
+    assert_eq!(
+        props,
+        [("target", "t <&> \"q\""), ("seed", "7"), ("timeout", "2s")]
+    );
+    for c in &suite.test_cases {
+        assert_eq!(c.name.as_str(), "Basic-Server-AES128-EMS");
+        assert_eq!(
+            c.classname.as_ref().map(|n| n.as_str()),
+            Some("gauntlet.server.Basic")
+        );
+    }
+    let non_success = |i: usize| match &suite.test_cases[i].status {
+        TestCaseStatus::NonSuccess {
+            kind,
+            message,
+            ty,
+            description,
+            ..
+        } => (
+            *kind,
+            ty.as_ref().map(|t| t.as_str().to_string()),
+            message.as_ref().map(|m| m.as_str().to_string()),
+            description.as_ref().map(|d| d.as_str().to_string()),
+        ),
+        other => panic!("case {i}: {other:?}"),
+    };
+    assert!(matches!(
+        suite.test_cases[0].status,
+        TestCaseStatus::Success { .. }
+    ));
+    assert!(suite.test_cases[0].system_out.is_none());
+    // Markup survives escaping; a control character is shown, not dropped.
+    assert_eq!(
+        non_success(1),
+        (
+            NonSuccessKind::Failure,
+            Some("fail".into()),
+            Some("expected alert 40, got <close> & \"eof\"\\x01".into()),
+            Some("Basic-Server-AES128-EMS (RFC 5246 §7.3)".into()),
+        )
+    );
+    assert!(matches!(
+        suite.test_cases[2].status,
+        TestCaseStatus::Success { .. }
+    ));
+    assert_eq!(
+        suite.test_cases[2].system_out.as_ref().map(|o| o.as_str()),
+        Some("expected failure: sends X: because Y; expected a, got b")
+    );
+    for (i, kind, ty, message) in [
+        (
+            3,
+            NonSuccessKind::Failure,
+            "unexpected-pass",
+            "passed but listed as an expected failure: stale entry",
+        ),
+        (
+            4,
+            NonSuccessKind::Error,
+            "harness-error",
+            "connect: refused",
+        ),
+    ] {
+        assert_eq!(
+            non_success(i),
+            (kind, Some(ty.into()), Some(message.into()), None)
+        );
+    }
 }
 
 #[test]
@@ -313,14 +453,6 @@ fn bad_flag_is_one_line_and_exit_2() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert_one_line_error(&o);
     }
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join(program))
-            .find(|p| p.is_file())
-    })
 }
 
 /// Runs one case in memory and writes its bundle whatever its verdict.
@@ -349,7 +481,7 @@ fn bundle_for(name: &str, dir: &Path) -> PathBuf {
 
 #[test]
 fn tshark_decrypts_application_data_of_a_bundle() {
-    let Some(tshark) = which("tshark") else {
+    let Ok(tshark) = which::which("tshark") else {
         eprintln!("tshark is not installed: the decryption check did not run");
         return;
     };

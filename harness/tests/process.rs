@@ -287,6 +287,24 @@ fn missing_program_is_reported_as_not_installed() {
             other => panic!("expected NotInstalled, got {other:?}"),
         }
     }
+    // A path is checked as given: present but not executable is not installed.
+    let dir = std::env::temp_dir().join(format!("gauntlet-which-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("peer.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    let path = script.display().to_string();
+    match spawn_client(&PeerCommand::new(path.clone())) {
+        Err(SpawnError::NotInstalled { program, .. }) => assert_eq!(program, path),
+        other => panic!("expected NotInstalled for a non-executable file, got {other:?}"),
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut peer = spawn_client(&PeerCommand::new(path)).unwrap();
+    assert!(peer
+        .wait_timeout(TALK)
+        .unwrap()
+        .is_some_and(|s| s.success()));
+    std::fs::remove_dir_all(&dir).unwrap();
     // Known peers name the package to install.
     let e = SpawnError::NotInstalled {
         program: "gnutls-serv".into(),
@@ -486,4 +504,28 @@ fn client_with_port_placeholder_but_no_port_is_invalid() {
         spawn_client(&cmd),
         Err(SpawnError::Invalid { .. })
     ));
+}
+
+#[test]
+fn wait_timeout_is_bounded_while_running_and_returns_the_status_at_exit() {
+    let mut peer =
+        start_client(&PeerCommand::new("sh").args(["-c", "sleep 0.5; echo done; exit 3"]));
+    let start = Instant::now();
+    assert_eq!(peer.wait_timeout(Duration::from_millis(100)).unwrap(), None);
+    let waited = start.elapsed();
+    // poll(2) takes whole milliseconds: allow rounding, not an early return.
+    assert!(waited >= Duration::from_millis(90), "{waited:?}");
+    assert!(peer.is_running());
+    let status = peer.wait_timeout(TALK).unwrap().expect("exited");
+    assert_eq!(status.code(), Some(3));
+    // The exit is seen when it happens, not a whole timeout later.
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    // Output is complete once the exit is seen, and the status is kept.
+    assert_eq!(peer.stdout_text(), "done\n");
+    assert!(!peer.is_running());
+    assert_eq!(peer.wait_timeout(Duration::ZERO).unwrap(), Some(status));
 }

@@ -432,9 +432,7 @@ fn file_error(test: &str, name: &str, text: &str) -> String {
 }
 
 fn prf_doc_with(edit: impl FnOnce(&mut Value)) -> String {
-    let mut doc = load("prf.json");
-    edit(&mut doc);
-    serde_json::to_string(&doc).unwrap()
+    doc_with("prf.json", edit)
 }
 
 #[test]
@@ -542,4 +540,118 @@ fn binary_exits_1_and_lists_the_failing_case() {
     assert!(stdout.contains("FAIL prf.json case ietf-sha256: PRF output: got e3f2"));
     let closing = format!("{} passed, 1 failed\n", cases - 1);
     assert!(stdout.ends_with(&closing), "{stdout}");
+}
+
+/// A committed file with `edit` applied, as JSON text.
+fn doc_with(name: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let mut doc = load(name);
+    edit(&mut doc);
+    serde_json::to_string(&doc).unwrap()
+}
+
+#[test]
+fn names_nested_list_and_file_level_fields_of_a_malformed_file() {
+    // Each malformed field, read through the kind's serde struct, is one
+    // line naming the case and the field (dotted when nested). The handshake
+    // file sits beside a copy of the server key, so its cases are what fails.
+    let handshake_error = |edit: &dyn Fn(&mut Value)| {
+        let dir = temp_dir("nested");
+        std::fs::create_dir_all(dir.join("keys")).unwrap();
+        std::fs::copy(
+            vectors_dir().join("keys/rsa2048.key"),
+            dir.join("keys/rsa2048.key"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("handshakes.json"),
+            doc_with("handshakes.json", edit),
+        )
+        .unwrap();
+        let msg = run_dir(&dir).expect_err("malformed").to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(!msg.contains('\n'), "not one line: {msg}");
+        msg
+    };
+    let id = "openssl-009c-ems-on";
+    for (pointer, value, want) in [
+        (
+            "/keylog/client_random",
+            Value::from("00ff"),
+            "field `keylog.client_random` must be 32 bytes of hex",
+        ),
+        (
+            "/application_data/server_to_client",
+            Value::from(vec!["00", "xy"]),
+            "field `application_data.server_to_client` must be a list of hex strings",
+        ),
+        (
+            "/suite",
+            Value::from(70000),
+            "field `suite` must be an integer below 65536",
+        ),
+    ] {
+        let msg = handshake_error(&|d| {
+            *case_mut(d, id).pointer_mut(pointer).unwrap() = value.clone();
+        });
+        assert!(msg.ends_with(&format!("case {id}: {want}")), "{msg}");
+    }
+    let msg = handshake_error(&|d| {
+        case_mut(d, id)["keylog"]
+            .as_object_mut()
+            .unwrap()
+            .remove("master_secret");
+    });
+    assert!(
+        msg.ends_with(&format!(
+            "case {id}: field `keylog`: missing field `master_secret`"
+        )),
+        "{msg}"
+    );
+
+    let gcm = "aes128-len16-nonce-seq";
+    for (field, value, want) in [
+        ("valid", Value::from("yes"), "must be true or false"),
+        ("seq", Value::from(-1), "must be a non-negative integer"),
+    ] {
+        let text = doc_with("gcm_record.json", |d| case_mut(d, gcm)[field] = value);
+        let msg = file_error(field, "gcm_record.json", &text);
+        assert!(
+            msg.ends_with(&format!("case {gcm}: field `{field}` {want}")),
+            "{msg}"
+        );
+    }
+
+    // RFC 5246 §7.4.7.1 vectors: a valid case carries its premaster.
+    let text = doc_with("rsa_premaster.json", |d| {
+        case_mut(d, "valid-0")
+            .as_object_mut()
+            .unwrap()
+            .remove("premaster");
+    });
+    let msg = file_error("premaster", "rsa_premaster.json", &text);
+    assert!(
+        msg.ends_with("case valid-0: missing field `premaster`"),
+        "{msg}"
+    );
+
+    let msg = file_error(
+        "source",
+        "prf.json",
+        &prf_doc_with(|d| {
+            d["source"].as_object_mut().unwrap().remove("script");
+        }),
+    );
+    assert!(
+        msg.ends_with("case (file): field `source`: missing field `script`"),
+        "{msg}"
+    );
+    let msg = file_error(
+        "id",
+        "prf.json",
+        &prf_doc_with(|d| d["cases"][3]["id"] = Value::from(3)),
+    );
+    assert!(
+        msg.ends_with("case #3: field `id` must be a string"),
+        "{msg}"
+    );
 }

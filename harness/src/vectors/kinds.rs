@@ -3,7 +3,7 @@
 //! file shares, such as the RSA key) and returns the per-case check.
 
 use super::replay::{self, Recording};
-use super::{Case, FieldError, Verdict};
+use super::{de, Case, FieldError, Verdict};
 use gauntlet_engine::crypto::rsa_kx::{private_key_from_pem, private_key_from_pkcs8_der};
 use gauntlet_engine::crypto::{
     decrypt_premaster, extended_master_secret, key_block, master_secret, prf, verify_data,
@@ -12,6 +12,8 @@ use gauntlet_engine::crypto::{
 use gauntlet_engine::enums::{AlertDescription, ContentType, ProtocolVersion};
 use gauntlet_engine::record::protection::{open_with_seq, seal_with_nonce};
 use gauntlet_engine::Provider;
+use serde::de::{Deserializer, Error as _};
+use serde::Deserialize;
 use std::path::Path;
 
 /// The check of one case; may keep per-file state (a key, an RNG).
@@ -46,83 +48,184 @@ pub(super) fn checker(kind: &str) -> Option<Prepare> {
 /// know it, so a decryption that "returns the random premaster" is ours.
 const RNG_SEED: [u8; 32] = *b"gauntlet vectors verify rng seed";
 
-fn hash(case: &Case<'_>) -> Result<PrfHash, FieldError> {
-    match case.str("hash")? {
+/// `hash`: the PRF's hash.
+fn hash<'de, D: Deserializer<'de>>(d: D) -> Result<PrfHash, D::Error> {
+    match de::string(d)?.as_str() {
         "sha256" => Ok(PrfHash::Sha256),
         "sha384" => Ok(PrfHash::Sha384),
-        _ => Err(case.bad("hash", "\"sha256\" or \"sha384\"")),
+        _ => Err(D::Error::custom("must be \"sha256\" or \"sha384\"")),
     }
 }
 
-fn premaster(case: &Case<'_>, name: &str) -> Result<Premaster, FieldError> {
-    case.hex_n::<48>(name).map(Premaster::from_bytes)
+/// The fields of each kind, as `vectors/README.md` "Schema" lists them.
+#[derive(Deserialize)]
+struct PrfCase {
+    #[serde(deserialize_with = "hash")]
+    hash: PrfHash,
+    #[serde(deserialize_with = "de::hex")]
+    secret: Vec<u8>,
+    #[serde(deserialize_with = "de::hex")]
+    label: Vec<u8>,
+    #[serde(deserialize_with = "de::hex")]
+    seed: Vec<u8>,
+    #[serde(deserialize_with = "de::hex")]
+    output: Vec<u8>,
 }
 
-fn master(case: &Case<'_>, name: &str) -> Result<MasterSecret, FieldError> {
-    case.hex_n::<48>(name).map(MasterSecret::from_bytes)
+#[derive(Deserialize)]
+struct MasterSecretCase {
+    #[serde(deserialize_with = "hash")]
+    hash: PrfHash,
+    #[serde(deserialize_with = "de::hex_n")]
+    premaster: [u8; 48],
+    #[serde(deserialize_with = "de::hex_n")]
+    client_random: [u8; 32],
+    #[serde(deserialize_with = "de::hex_n")]
+    server_random: [u8; 32],
+    #[serde(deserialize_with = "de::hex_n")]
+    master_secret: [u8; 48],
 }
 
-fn u8_field(case: &Case<'_>, name: &str) -> Result<u8, FieldError> {
-    u8::try_from(case.u64(name)?).map_err(|_| case.bad(name, "an integer below 256"))
+#[derive(Deserialize)]
+struct ExtendedMasterSecretCase {
+    #[serde(deserialize_with = "hash")]
+    hash: PrfHash,
+    #[serde(deserialize_with = "de::hex_n")]
+    premaster: [u8; 48],
+    #[serde(deserialize_with = "de::hex")]
+    session_hash: Vec<u8>,
+    #[serde(deserialize_with = "de::hex_n")]
+    master_secret: [u8; 48],
 }
 
-fn u16_field(case: &Case<'_>, name: &str) -> Result<u16, FieldError> {
-    u16::try_from(case.u64(name)?).map_err(|_| case.bad(name, "an integer below 65536"))
+#[derive(Deserialize)]
+struct KeyBlockCase {
+    #[serde(deserialize_with = "hash")]
+    hash: PrfHash,
+    #[serde(deserialize_with = "de::u64_int")]
+    key_len: u64,
+    #[serde(deserialize_with = "de::hex_n")]
+    master_secret: [u8; 48],
+    #[serde(deserialize_with = "de::hex_n")]
+    client_random: [u8; 32],
+    #[serde(deserialize_with = "de::hex_n")]
+    server_random: [u8; 32],
+    #[serde(deserialize_with = "de::hex")]
+    key_block: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct FinishedCase {
+    #[serde(deserialize_with = "hash")]
+    hash: PrfHash,
+    #[serde(deserialize_with = "de::hex_n")]
+    master_secret: [u8; 48],
+    #[serde(deserialize_with = "de::hex")]
+    label: Vec<u8>,
+    #[serde(deserialize_with = "de::hex")]
+    handshake_hash: Vec<u8>,
+    #[serde(deserialize_with = "de::hex")]
+    verify_data: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct GcmRecordCase {
+    #[serde(deserialize_with = "de::hex")]
+    key: Vec<u8>,
+    #[serde(deserialize_with = "de::hex_n")]
+    salt: [u8; 4],
+    #[serde(deserialize_with = "de::u64_int")]
+    seq: u64,
+    #[serde(deserialize_with = "de::u8_int")]
+    content_type: u8,
+    #[serde(deserialize_with = "de::u16_int")]
+    version: u16,
+    #[serde(deserialize_with = "de::hex")]
+    fragment: Vec<u8>,
+    #[serde(deserialize_with = "de::hex")]
+    plaintext: Vec<u8>,
+    #[serde(deserialize_with = "de::boolean")]
+    valid: bool,
+    /// 8 bytes in valid cases; in invalid ones up to 8 (the fragment's start).
+    #[serde(deserialize_with = "de::hex")]
+    explicit_nonce: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct RsaPremasterFile {
+    #[serde(deserialize_with = "de::hex")]
+    private_key_pkcs8: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct RsaPremasterCase {
+    #[serde(deserialize_with = "de::hex")]
+    ciphertext: Vec<u8>,
+    #[serde(deserialize_with = "de::u16_int")]
+    client_version: u16,
+    #[serde(deserialize_with = "de::string")]
+    class: String,
+    #[serde(deserialize_with = "de::boolean")]
+    valid: bool,
+    /// Present exactly when `valid`.
+    #[serde(default, deserialize_with = "de::some_hex_n")]
+    premaster: Option<[u8; 48]>,
 }
 
 /// RFC 5246 §5: PRF(secret, label, seed), compared on the vector's length.
 fn check_prf(case: &Case<'_>) -> Result<Verdict, FieldError> {
-    let want = case.hex("output")?;
-    if want.is_empty() {
+    let c: PrfCase = case.parse()?;
+    if c.output.is_empty() {
         return Err(case.bad("output", "at least one byte of hex"));
     }
-    let mut got = vec![0u8; want.len()];
-    prf(
-        hash(case)?,
-        &case.hex("secret")?,
-        &case.hex("label")?,
-        &case.hex("seed")?,
-        &mut got,
-    );
-    Ok(Verdict::eq("PRF output", &got, &want))
+    let mut got = vec![0u8; c.output.len()];
+    prf(c.hash, &c.secret, &c.label, &c.seed, &mut got);
+    Ok(Verdict::eq("PRF output", &got, &c.output))
 }
 
 /// RFC 5246 §8.1.
 fn check_master_secret(case: &Case<'_>) -> Result<Verdict, FieldError> {
+    let c: MasterSecretCase = case.parse()?;
     let got = master_secret(
-        hash(case)?,
-        &premaster(case, "premaster")?,
-        &case.hex_n("client_random")?,
-        &case.hex_n("server_random")?,
+        c.hash,
+        &Premaster::from_bytes(c.premaster),
+        &c.client_random,
+        &c.server_random,
     );
-    let want = case.hex_n::<48>("master_secret")?;
-    Ok(Verdict::eq("master secret", got.as_bytes(), &want))
+    Ok(Verdict::eq(
+        "master secret",
+        got.as_bytes(),
+        &c.master_secret,
+    ))
 }
 
 /// RFC 7627 §4.
 fn check_extended_master_secret(case: &Case<'_>) -> Result<Verdict, FieldError> {
-    let h = hash(case)?;
-    let session_hash = case.hex("session_hash")?;
-    if session_hash.len() != h.output_len() {
+    let c: ExtendedMasterSecretCase = case.parse()?;
+    if c.session_hash.len() != c.hash.output_len() {
         return Err(case.bad("session_hash", "as long as the hash's output"));
     }
-    let got = extended_master_secret(h, &premaster(case, "premaster")?, &session_hash);
-    let want = case.hex_n::<48>("master_secret")?;
-    Ok(Verdict::eq("extended master secret", got.as_bytes(), &want))
+    let got = extended_master_secret(c.hash, &Premaster::from_bytes(c.premaster), &c.session_hash);
+    Ok(Verdict::eq(
+        "extended master secret",
+        got.as_bytes(),
+        &c.master_secret,
+    ))
 }
 
 /// RFC 5246 §6.3 with RFC 5288 §3: client key ‖ server key ‖ client IV ‖ server IV.
 fn check_key_block(case: &Case<'_>) -> Result<Verdict, FieldError> {
-    let key_len = match case.u64("key_len")? {
+    let c: KeyBlockCase = case.parse()?;
+    let key_len = match c.key_len {
         16 => 16,
         32 => 32,
         _ => return Err(case.bad("key_len", "16 or 32")),
     };
     let kb = key_block(
-        hash(case)?,
-        &master(case, "master_secret")?,
-        &case.hex_n("client_random")?,
-        &case.hex_n("server_random")?,
+        c.hash,
+        &MasterSecret::from_bytes(c.master_secret),
+        &c.client_random,
+        &c.server_random,
         key_len,
     )
     .map_err(|e| FieldError(format!("case {}: {e}", case.id)))?;
@@ -131,36 +234,33 @@ fn check_key_block(case: &Case<'_>) -> Result<Verdict, FieldError> {
     got.extend_from_slice(kb.server_write_key());
     got.extend_from_slice(kb.client_write_iv());
     got.extend_from_slice(kb.server_write_iv());
-    Ok(Verdict::eq("key block", &got, &case.hex("key_block")?))
+    Ok(Verdict::eq("key block", &got, &c.key_block))
 }
 
 /// RFC 5246 §7.4.9.
 fn check_finished(case: &Case<'_>) -> Result<Verdict, FieldError> {
+    let c: FinishedCase = case.parse()?;
     let got = verify_data(
-        hash(case)?,
-        &master(case, "master_secret")?,
-        &case.hex("label")?,
-        &case.hex("handshake_hash")?,
+        c.hash,
+        &MasterSecret::from_bytes(c.master_secret),
+        &c.label,
+        &c.handshake_hash,
     );
-    Ok(Verdict::eq("verify_data", &got, &case.hex("verify_data")?))
+    Ok(Verdict::eq("verify_data", &got, &c.verify_data))
 }
 
 /// RFC 5246 §6.2.3.3, RFC 5288 §3. Valid: opening gives the plaintext and
 /// sealing with the vector's explicit nonce gives the fragment byte for byte.
 /// Invalid: opening fails with the error that sends bad_record_mac.
 fn check_gcm_record(case: &Case<'_>) -> Result<Verdict, FieldError> {
-    let key = case.hex("key")?;
-    if key.len() != 16 && key.len() != 32 {
+    let c: GcmRecordCase = case.parse()?;
+    if c.key.len() != 16 && c.key.len() != 32 {
         return Err(case.bad("key", "16 or 32 bytes of hex"));
     }
-    let salt = case.hex_n::<4>("salt")?;
-    let seq = case.u64("seq")?;
-    let typ = ContentType(u8_field(case, "content_type")?);
-    let version = ProtocolVersion(u16_field(case, "version")?);
-    let fragment = case.hex("fragment")?;
-    let plaintext = case.hex("plaintext")?;
-    let opened = open_with_seq(&key, &salt, seq, typ, version, &fragment);
-    if !case.bool("valid")? {
+    let typ = ContentType(c.content_type);
+    let version = ProtocolVersion(c.version);
+    let opened = open_with_seq(&c.key, &c.salt, c.seq, typ, version, &c.fragment);
+    if !c.valid {
         return Ok(match opened {
             Err(e) if e.alert() == Some(AlertDescription::BadRecordMac) => Verdict::Pass,
             Err(e) => Verdict::Fail(format!("open failed with `{e}`, want bad_record_mac")),
@@ -174,20 +274,31 @@ fn check_gcm_record(case: &Case<'_>) -> Result<Verdict, FieldError> {
         Ok(pt) => pt,
         Err(e) => return Ok(Verdict::Fail(format!("open failed: {e}"))),
     };
-    if let Verdict::Fail(d) = Verdict::eq("opened plaintext", &opened, &plaintext) {
+    if let Verdict::Fail(d) = Verdict::eq("opened plaintext", &opened, &c.plaintext) {
         return Ok(Verdict::Fail(d));
     }
-    let explicit = case.hex_n::<8>("explicit_nonce")?;
-    match seal_with_nonce(&key, &salt, &explicit, seq, typ, version, &plaintext) {
-        Ok(sealed) => Ok(Verdict::eq("sealed fragment", &sealed, &fragment)),
+    let explicit: [u8; 8] = c
+        .explicit_nonce
+        .try_into()
+        .map_err(|_| case.bad("explicit_nonce", "8 bytes of hex"))?;
+    match seal_with_nonce(
+        &c.key,
+        &c.salt,
+        &explicit,
+        c.seq,
+        typ,
+        version,
+        &c.plaintext,
+    ) {
+        Ok(sealed) => Ok(Verdict::eq("sealed fragment", &sealed, &c.fragment)),
         Err(e) => Ok(Verdict::Fail(format!("seal failed: {e}"))),
     }
 }
 
 /// RFC 5246 §7.4.7.1. The key is the file's `private_key_pkcs8`, parsed once.
 fn prepare_rsa_premaster(top: &Case<'_>, _dir: &Path) -> Result<Check, FieldError> {
-    let der = top.hex("private_key_pkcs8")?;
-    let key = private_key_from_pkcs8_der(&der)
+    let file: RsaPremasterFile = top.parse()?;
+    let key = private_key_from_pkcs8_der(&file.private_key_pkcs8)
         .map_err(|e| FieldError(format!("field `private_key_pkcs8`: {e}")))?;
     let mut rng = Provider::from_seed(RNG_SEED);
     Ok(Box::new(move |case| {
@@ -202,17 +313,22 @@ fn check_rsa_premaster(
     rng: &mut Provider,
     case: &Case<'_>,
 ) -> Result<Verdict, FieldError> {
-    let ciphertext = case.hex("ciphertext")?;
-    let client_version = ProtocolVersion(u16_field(case, "client_version")?);
-    let class = case.str("class")?;
-    let valid = case.bool("valid")?;
-    if valid != (class == "valid") {
+    let c: RsaPremasterCase = case.parse()?;
+    if c.valid != (c.class == "valid") {
         return Err(case.bad("valid", "true exactly when `class` is \"valid\""));
     }
     let random: [u8; 48] = rng.array();
-    let got = decrypt_premaster(key, rng, &ciphertext, client_version, &random);
-    if valid {
-        let want = case.hex_n::<48>("premaster")?;
+    let got = decrypt_premaster(
+        key,
+        rng,
+        &c.ciphertext,
+        ProtocolVersion(c.client_version),
+        &random,
+    );
+    if c.valid {
+        let want = c
+            .premaster
+            .ok_or_else(|| FieldError(format!("case {}: missing field `premaster`", case.id)))?;
         if got.as_bytes() == &random {
             return Ok(Verdict::Fail(
                 "a valid ciphertext fell back to the random premaster".into(),
@@ -221,7 +337,10 @@ fn check_rsa_premaster(
         Ok(Verdict::eq("premaster", got.as_bytes(), &want))
     } else {
         Ok(Verdict::eq(
-            &format!("class {class}: premaster (want the caller's random one)"),
+            &format!(
+                "class {}: premaster (want the caller's random one)",
+                c.class
+            ),
             got.as_bytes(),
             &random,
         ))
@@ -237,7 +356,7 @@ fn prepare_handshake(_top: &Case<'_>, dir: &Path) -> Result<Check, FieldError> {
         .map_err(|e| FieldError(format!("server key {}: {e}", path.display())))?;
     let mut rng = Provider::from_seed(RNG_SEED);
     Ok(Box::new(move |case| {
-        let recording = Recording::from_case(case)?;
+        let recording: Recording = case.parse()?;
         Ok(match replay::replay(&recording, &key, &mut rng) {
             Ok(()) => Verdict::Pass,
             Err(step) => Verdict::Fail(step),

@@ -6,7 +6,8 @@
 mod kinds;
 mod replay;
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_json::Value;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -47,11 +48,12 @@ impl FileReport {
     }
 }
 
-/// One case's fields, with accessors whose errors name the field.
+/// One case (or the file's top level, id `(file)`): its id and its JSON,
+/// which each kind reads into its own `serde` struct with [`Case::parse`].
 #[derive(Debug)]
 pub struct Case<'a> {
     pub id: String,
-    map: &'a Map<String, Value>,
+    value: &'a Value,
 }
 
 /// What goes wrong reading a field: becomes a `VectorFileError`.
@@ -59,70 +61,107 @@ pub struct Case<'a> {
 pub struct FieldError(pub String);
 
 impl<'a> Case<'a> {
-    fn field(&self, name: &str) -> Result<&'a Value, FieldError> {
-        self.map
-            .get(name)
-            .ok_or_else(|| FieldError(format!("case {}: missing field `{name}`", self.id)))
-    }
-
-    fn bad(&self, name: &str, want: &str) -> FieldError {
-        FieldError(format!("case {}: field `{name}` must be {want}", self.id))
-    }
-
-    pub fn str(&self, name: &str) -> Result<&'a str, FieldError> {
-        self.field(name)?
-            .as_str()
-            .ok_or_else(|| self.bad(name, "a string"))
-    }
-
-    pub fn hex(&self, name: &str) -> Result<Vec<u8>, FieldError> {
-        hex::decode(self.str(name)?).map_err(|_| self.bad(name, "a hex string"))
-    }
-
-    /// A hex field of exactly `N` bytes.
-    pub fn hex_n<const N: usize>(&self, name: &str) -> Result<[u8; N], FieldError> {
-        self.hex(name)?
-            .try_into()
-            .map_err(|_| self.bad(name, &format!("{N} bytes of hex")))
-    }
-
-    pub fn u64(&self, name: &str) -> Result<u64, FieldError> {
-        self.field(name)?
-            .as_u64()
-            .ok_or_else(|| self.bad(name, "a non-negative integer"))
-    }
-
-    pub fn bool(&self, name: &str) -> Result<bool, FieldError> {
-        self.field(name)?
-            .as_bool()
-            .ok_or_else(|| self.bad(name, "true or false"))
-    }
-
-    pub fn object(&self, name: &str) -> Result<Case<'a>, FieldError> {
-        let map = self
-            .field(name)?
-            .as_object()
-            .ok_or_else(|| self.bad(name, "an object"))?;
-        Ok(Case {
-            id: format!("{}.{name}", self.id),
-            map,
+    /// The case read into `T`. An error names the field (`a.b` when nested)
+    /// and what it must be, in one line.
+    pub fn parse<T: Deserialize<'a>>(&self) -> Result<T, FieldError> {
+        serde_path_to_error::deserialize(self.value).map_err(|e| {
+            let msg = e.inner().to_string();
+            FieldError(if e.path().iter().next().is_none() {
+                // `missing field `x`` of the case itself.
+                format!("case {}: {msg}", self.id)
+            } else if msg.starts_with("must be ") {
+                format!("case {}: field `{}` {msg}", self.id, e.path())
+            } else {
+                format!("case {}: field `{}`: {msg}", self.id, e.path())
+            })
         })
     }
 
-    /// A list of hex strings.
-    pub fn hex_list(&self, name: &str) -> Result<Vec<Vec<u8>>, FieldError> {
-        let arr = self
-            .field(name)?
-            .as_array()
-            .ok_or_else(|| self.bad(name, "a list of hex strings"))?;
-        arr.iter()
-            .map(|v| {
-                v.as_str()
-                    .and_then(|s| hex::decode(s).ok())
-                    .ok_or_else(|| self.bad(name, "a list of hex strings"))
-            })
+    /// A field that was read but does not fit what the check needs.
+    pub fn bad(&self, name: &str, want: &str) -> FieldError {
+        FieldError(format!("case {}: field `{name}` must be {want}", self.id))
+    }
+}
+
+/// `deserialize_with` readers for vector fields: each fails with `must be
+/// …`, which [`Case::parse`] puts after the field's name.
+pub mod de {
+    use serde::de::{Deserialize, Deserializer, Error};
+
+    fn want<E: Error>(what: &str) -> E {
+        E::custom(format!("must be {what}"))
+    }
+
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        String::deserialize(d).map_err(|_| want("a string"))
+    }
+
+    /// Lowercase or uppercase hex, possibly empty.
+    pub fn hex<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        hex::decode(string(d)?).map_err(|_| want("a hex string"))
+    }
+
+    /// Exactly `N` bytes of hex.
+    pub fn hex_n<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
+        hex(d)?
+            .try_into()
+            .map_err(|_| want(&format!("{N} bytes of hex")))
+    }
+
+    /// `hex_n` for a field that may be absent (with `#[serde(default)]`).
+    pub fn some_hex_n<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<Option<[u8; N]>, D::Error> {
+        hex_n(d).map(Some)
+    }
+
+    pub fn hex_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        let words = Vec::<String>::deserialize(d).map_err(|_| want("a list of hex strings"))?;
+        words
+            .iter()
+            .map(|w| hex::decode(w).map_err(|_| want("a list of hex strings")))
             .collect()
     }
+
+    pub fn u64_int<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        u64::deserialize(d).map_err(|_| want("a non-negative integer"))
+    }
+
+    pub fn u8_int<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+        u8::try_from(u64_int(d)?).map_err(|_| want("an integer below 256"))
+    }
+
+    pub fn u16_int<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+        u16::try_from(u64_int(d)?).map_err(|_| want("an integer below 65536"))
+    }
+
+    pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        bool::deserialize(d).map_err(|_| want("true or false"))
+    }
+}
+
+/// What every file has besides its cases (`vectors/README.md` "Schema").
+#[derive(Deserialize)]
+struct Head {
+    #[serde(deserialize_with = "de::string")]
+    kind: String,
+    #[allow(dead_code)] // Read only to check it is there and well-formed.
+    source: Source,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)] // Read only to check it is there and well-formed.
+struct Source {
+    #[serde(deserialize_with = "de::string")]
+    tool: String,
+    #[serde(deserialize_with = "de::string")]
+    script: String,
+}
+
+#[derive(Deserialize)]
+struct CaseId {
+    #[serde(deserialize_with = "de::string")]
+    id: String,
 }
 
 /// Runs one vector file. `Err` means the file itself is unusable.
@@ -144,16 +183,14 @@ pub fn run_document(path: &Path, doc: &Value) -> Result<FileReport, VectorFileEr
         file: path.to_path_buf(),
         msg,
     };
+    if !doc.is_object() {
+        return Err(err("top level must be an object".into()));
+    }
     let top = Case {
         id: "(file)".into(),
-        map: doc
-            .as_object()
-            .ok_or_else(|| err("top level must be an object".into()))?,
+        value: doc,
     };
-    let kind = top.str("kind").map_err(|e| err(e.0))?.to_string();
-    let source = top.object("source").map_err(|e| err(e.0))?;
-    source.str("tool").map_err(|e| err(e.0))?;
-    source.str("script").map_err(|e| err(e.0))?;
+    let Head { kind, .. } = top.parse().map_err(|e| err(e.0))?;
     let prepare =
         kinds::checker(&kind).ok_or_else(|| err(format!("field `kind`: unknown kind {kind:?}")))?;
     let cases = doc
@@ -167,15 +204,15 @@ pub fn run_document(path: &Path, doc: &Value) -> Result<FileReport, VectorFileEr
     let mut check = prepare(&top, dir).map_err(|e| err(e.0))?;
     let mut failures = Vec::new();
     for (i, value) in cases.iter().enumerate() {
-        let map = value
-            .as_object()
-            .ok_or_else(|| err(format!("case #{i} must be an object")))?;
-        let id = map
-            .get("id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| err(format!("case #{i}: missing field `id`")))?;
-        let case = Case { id, map };
+        if !value.is_object() {
+            return Err(err(format!("case #{i} must be an object")));
+        }
+        let numbered = Case {
+            id: format!("#{i}"),
+            value,
+        };
+        let CaseId { id } = numbered.parse().map_err(|e| err(e.0))?;
+        let case = Case { id, value };
         // A panic inside the engine is a failed case, not a crashed run.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&case)))
             .unwrap_or_else(|panic| Ok(Verdict::Fail(format!("panicked: {}", panic_text(&panic)))));

@@ -5,7 +5,7 @@
 //! open every protected record, check both Finished messages and compare the
 //! application data. Every failure names the step.
 
-use super::{Case, FieldError};
+use super::de;
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::crypto::{
     decrypt_premaster, extended_master_secret, key_block, master_secret, verify_data, PrfHash,
@@ -21,40 +21,47 @@ use gauntlet_engine::msgs::{
 use gauntlet_engine::record::protection::RecordOpener;
 use gauntlet_engine::record::{Deframer, HandshakeJoiner, RecordLimit};
 use gauntlet_engine::Provider;
+use serde::Deserialize;
 use std::collections::VecDeque;
 
 /// One `handshake` case's fields.
-#[derive(Debug)]
+#[derive(Debug, Deserialize)]
 pub(super) struct Recording {
+    /// The peers that made the recording (read to check they are named).
+    #[allow(dead_code)]
+    #[serde(deserialize_with = "de::string")]
+    pub client: String,
+    #[allow(dead_code)]
+    #[serde(deserialize_with = "de::string")]
+    pub server: String,
+    #[serde(deserialize_with = "de::u16_int")]
     pub suite: u16,
+    #[serde(deserialize_with = "de::boolean")]
     pub ems: bool,
+    #[serde(deserialize_with = "de::hex")]
     pub client_to_server: Vec<u8>,
+    #[serde(deserialize_with = "de::hex")]
     pub server_to_client: Vec<u8>,
-    pub keylog_client_random: [u8; 32],
-    pub keylog_master_secret: [u8; 48],
-    pub app_client_to_server: Vec<Vec<u8>>,
-    pub app_server_to_client: Vec<Vec<u8>>,
+    pub keylog: KeyLog,
+    pub application_data: ApplicationData,
 }
 
-impl Recording {
-    pub fn from_case(case: &Case<'_>) -> Result<Self, FieldError> {
-        case.str("client")?;
-        case.str("server")?;
-        let suite = u16::try_from(case.u64("suite")?)
-            .map_err(|_| case.bad("suite", "an integer below 65536"))?;
-        let keylog = case.object("keylog")?;
-        let app = case.object("application_data")?;
-        Ok(Self {
-            suite,
-            ems: case.bool("ems")?,
-            client_to_server: case.hex("client_to_server")?,
-            server_to_client: case.hex("server_to_client")?,
-            keylog_client_random: keylog.hex_n("client_random")?,
-            keylog_master_secret: keylog.hex_n("master_secret")?,
-            app_client_to_server: app.hex_list("client_to_server")?,
-            app_server_to_client: app.hex_list("server_to_client")?,
-        })
-    }
+/// The client's NSS key log line.
+#[derive(Debug, Deserialize)]
+pub(super) struct KeyLog {
+    #[serde(deserialize_with = "de::hex_n")]
+    pub client_random: [u8; 32],
+    #[serde(deserialize_with = "de::hex_n")]
+    pub master_secret: [u8; 48],
+}
+
+/// The application data records each way, decrypted.
+#[derive(Debug, Deserialize)]
+pub(super) struct ApplicationData {
+    #[serde(deserialize_with = "de::hex_list")]
+    pub client_to_server: Vec<Vec<u8>>,
+    #[serde(deserialize_with = "de::hex_list")]
+    pub server_to_client: Vec<Vec<u8>>,
 }
 
 /// What one direction delivers next, after decryption.
@@ -311,11 +318,11 @@ pub(super) fn replay(
     else {
         return Err(wrong("ClientHello", "ClientHello"));
     };
-    if ch.random.0 != rec.keylog_client_random {
+    if ch.random.0 != rec.keylog.client_random {
         return Err(format!(
             "ClientHello: random {} differs from the key log's client_random {}",
             hex::encode(ch.random.0),
-            hex::encode(rec.keylog_client_random)
+            hex::encode(rec.keylog.client_random)
         ));
     }
 
@@ -379,7 +386,7 @@ pub(super) fn replay(
     } else {
         master_secret(hash, &premaster, &ch.random.0, &sh.random.0)
     };
-    if ms.as_bytes() != &rec.keylog_master_secret {
+    if ms.as_bytes() != &rec.keylog.master_secret {
         return Err(if premaster.as_bytes() == &random {
             "ClientKeyExchange: premaster decryption fell back to the random premaster \
              (bad padding, length or version); master secret differs from the key log"
@@ -388,7 +395,7 @@ pub(super) fn replay(
             format!(
                 "master secret {} differs from the key log's {}",
                 hex::encode(ms.as_bytes()),
-                hex::encode(rec.keylog_master_secret)
+                hex::encode(rec.keylog.master_secret)
             )
         });
     }
@@ -445,12 +452,12 @@ pub(super) fn replay(
     compare_app_data(
         "client_to_server",
         &c.application_data()?,
-        &rec.app_client_to_server,
+        &rec.application_data.client_to_server,
     )?;
     compare_app_data(
         "server_to_client",
         &s.application_data()?,
-        &rec.app_server_to_client,
+        &rec.application_data.server_to_client,
     )?;
     Ok(())
 }
