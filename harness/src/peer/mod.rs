@@ -1,4 +1,4 @@
-//! Scripted peers: a permissive record layer (`wire`), transports, the
+//! The one scripted peer: a permissive record layer (`wire`), transports, the
 //! scripted client, the ROBOT premaster encodings, and the byte-level
 //! mutations every handshake message can be put through.
 
