@@ -7,9 +7,11 @@
 //! SSLv2-compatible hello and a secure renegotiation when the server
 //! accepts them.
 
+use super::build::{self, handshake_msg};
+use super::rules::{self, EMPTY_RENEGOTIATION_INFO_SCSV};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Protect, Wire};
-use super::{apply_mutation, HsMsg, Mutation, Outcome};
+use super::{apply_mutation, keys, HsMsg, Mutation, Outcome};
 use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
@@ -198,28 +200,6 @@ pub struct SavedSession {
     pub ems: bool,
 }
 
-/// RFC 5746 §3.3.
-const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
-
-fn ext_bytes(exts: &[(u16, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (typ, body) in exts {
-        out.extend_from_slice(&typ.to_be_bytes());
-        out.extend_from_slice(&(body.len() as u16).to_be_bytes());
-        out.extend_from_slice(body);
-    }
-    out
-}
-
-/// A handshake message with its 4-byte header.
-pub fn handshake_msg(typ: u8, body: &[u8]) -> Vec<u8> {
-    let len = body.len() as u32;
-    let mut out = vec![typ];
-    out.extend_from_slice(&len.to_be_bytes()[1..]);
-    out.extend_from_slice(body);
-    out
-}
-
 impl ClientScript {
     /// The cipher suites offered (raw values), as `cipher_suites` or the
     /// SSLv2 hello says; `cipher_suites_raw` split into pairs.
@@ -256,11 +236,7 @@ impl ClientScript {
     /// True if the hello asks for secure renegotiation (RFC 5746 §3.4):
     /// the renegotiation_info extension or the SCSV.
     pub fn offers_secure_renegotiation(&self) -> bool {
-        self.offered_suites()
-            .contains(&EMPTY_RENEGOTIATION_INFO_SCSV)
-            || self
-                .offered_extensions()
-                .contains(&ExtensionType::RenegotiationInfo.0)
+        rules::offers_secure_renegotiation(&self.offered_suites(), &self.offered_extensions())
     }
 
     /// What a correct client sends: server_name (if set), EMS (if `ems`),
@@ -278,7 +254,10 @@ impl ClientScript {
         if self.ems {
             exts.push((ExtensionType::ExtendedMasterSecret.0, vec![]));
         }
-        exts.push((ExtensionType::RenegotiationInfo.0, vec![0]));
+        exts.push((
+            ExtensionType::RenegotiationInfo.0,
+            rules::renegotiation_info(&[]),
+        ));
         // rsa_pkcs1_sha256, sha384, sha512
         exts.push((
             ExtensionType::SignatureAlgorithms.0,
@@ -319,9 +298,7 @@ impl ClientScript {
                 .clone()
                 .unwrap_or_else(|| self.default_extensions());
             exts.extend(b.extra_extensions.iter().cloned());
-            let eb = ext_bytes(&exts);
-            body.extend_from_slice(&(eb.len() as u16).to_be_bytes());
-            body.extend_from_slice(&eb);
+            body.extend(build::ext_block(&exts));
         }
         handshake_msg(1, &body)
     }
@@ -371,16 +348,12 @@ fn check_server_hello(
             )));
         }
     }
-    match (&flight.renegotiation_info, secure) {
-        (Some(body), true) if body == renegotiated => Ok(()),
-        (Some(_), _) => Err(wrong(
-            "server renegotiation_info is not what RFC 5746 §3.6/§3.7 says",
-        )),
-        (None, true) => Err(wrong(
-            "server did not answer renegotiation_info (RFC 5746 §3.6)",
-        )),
-        (None, false) => Ok(()),
-    }
+    rules::check_server_renegotiation_info(
+        flight.renegotiation_info.as_deref(),
+        secure,
+        renegotiated,
+    )
+    .map_err(wrong)
 }
 
 /// Runs one connection. `Ok(session)` when the handshake and an
@@ -394,7 +367,7 @@ pub fn run(
 ) -> (Outcome, Option<SavedSession>) {
     let mut wire = Wire::new(t, timeout);
     let res = run_inner(&mut wire, script, rng, resume);
-    let records = wire.records_in;
+    let records = wire.records_in();
     let mut out = match res {
         Ok(session) => {
             let resumed = resume.is_some_and(|r| !r.id.is_empty() && r.id == session.id);
@@ -465,7 +438,7 @@ fn run_inner(
             expect_ccs_and_finished(wire, &mut transcript, hash, &master, keys.1, ccs_seen)?;
         send_ccs(wire, b, keys.0, false)?;
         let vd = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
-        let fin = handshake_msg(20, &vd);
+        let fin = build::finished(&vd);
         send_handshake(wire, &mut transcript, HsMsg::Finished, fin, b, max)?;
         exchange_application_data(wire, script, rng, (vd, server_vd))?;
         return Ok(SavedSession {
@@ -568,9 +541,7 @@ fn full_handshake(
         pm[..2].copy_from_slice(&v.to_be_bytes());
     }
     let ct = super::robot::encrypt(&server_key, &pm, b.premaster, rng)?;
-    let mut cke_body = (ct.len() as u16).to_be_bytes().to_vec();
-    cke_body.extend_from_slice(&ct);
-    let cke = handshake_msg(16, &cke_body);
+    let cke = build::client_key_exchange(&ct);
 
     if b.ccs == CcsBug::InsideFragmentedMessage {
         let sent = apply_mutation(HsMsg::ClientKeyExchange, &cke, &b.mutations);
@@ -607,7 +578,7 @@ fn full_handshake(
     if b.bad_finished {
         sent_vd[0] ^= 0x01;
     }
-    let fin = handshake_msg(20, &sent_vd);
+    let fin = build::finished(&sent_vd);
     if let Some(bit) = b.flip_finished_record_bit {
         let nonce = b.random_explicit_nonce.then(|| rng.array());
         let version = wire.version;
@@ -778,7 +749,7 @@ fn expect_ccs_and_finished(
     let mut theirs = Some(theirs);
     let mut saw_ccs = ccs_seen;
     if saw_ccs {
-        wire.read = theirs.take();
+        wire.reader.read = theirs.take();
     }
     loop {
         match wire.recv()? {
@@ -787,7 +758,7 @@ fn expect_ccs_and_finished(
                     return Err(wrong("server ChangeCipherSpec payload is not 0x01"));
                 }
                 saw_ccs = true;
-                wire.read = theirs.take();
+                wire.reader.read = theirs.take();
             }
             Incoming::Handshake { typ: 4, raw } if !saw_ccs => {
                 // NewSessionTicket (we did not ask, but it is harmless to hash).
@@ -942,22 +913,17 @@ fn renegotiation_script(
     let ri = ExtensionType::RenegotiationInfo.0;
     let mut exts = s.default_extensions();
     exts.retain(|(t, _)| *t != ri);
-    let with_vd = |vd: &[u8; 12]| {
-        let mut body = vec![12u8];
-        body.extend_from_slice(vd);
-        body
-    };
     match kind {
-        Renegotiation::Secure => exts.push((ri, with_vd(client_vd))),
+        Renegotiation::Secure => exts.push((ri, rules::renegotiation_info(client_vd))),
         Renegotiation::Legacy => {}
         Renegotiation::Scsv => {
             s.bugs.cipher_suites = Some(vec![script.suite.0, EMPTY_RENEGOTIATION_INFO_SCSV]);
         }
-        Renegotiation::EmptyRenegotiationInfo => exts.push((ri, vec![0])),
+        Renegotiation::EmptyRenegotiationInfo => exts.push((ri, rules::renegotiation_info(&[]))),
         Renegotiation::WrongVerifyData => {
             let mut vd = *client_vd;
             vd[0] ^= 0x01;
-            exts.push((ri, with_vd(&vd)));
+            exts.push((ri, rules::renegotiation_info(&vd)));
         }
     }
     s.bugs.extensions = Some(exts);
@@ -965,8 +931,12 @@ fn renegotiation_script(
 }
 
 fn verify(hash: PrfHash, master: &[u8; 48], label: &[u8], transcript: &[u8]) -> [u8; 12] {
-    let ms = crypto::MasterSecret::from_bytes(*master);
-    crypto::verify_data(hash, &ms, label, &hash.hash(transcript))
+    keys::verify_data(
+        hash,
+        &crypto::MasterSecret::from_bytes(*master),
+        label,
+        transcript,
+    )
 }
 
 fn master_secret(
@@ -977,11 +947,14 @@ fn master_secret(
     transcript: &[u8],
 ) -> [u8; 48] {
     let pm = crypto::Premaster::from_bytes(*pm);
-    let ms = if flight.ems {
-        crypto::extended_master_secret(hash, &pm, &hash.hash(transcript))
-    } else {
-        crypto::master_secret(hash, &pm, client_random, &flight.random)
-    };
+    let ms = keys::master_secret(
+        hash,
+        &pm,
+        flight.ems,
+        client_random,
+        &flight.random,
+        transcript,
+    );
     *ms.as_bytes()
 }
 
@@ -993,18 +966,7 @@ fn keys(
     params: &SuiteParams,
 ) -> Result<(Protect, Protect), Ending> {
     let ms = crypto::MasterSecret::from_bytes(*master);
-    let kb = crypto::key_block(
-        params.prf_hash,
-        &ms,
-        client_random,
-        &flight.random,
-        params.key_len,
-    )
-    .map_err(|e| Ending::Io(e.to_string()))?;
-    Ok((
-        Protect::new(kb.client_write_key(), *kb.client_write_iv()).map_err(Ending::Io)?,
-        Protect::new(kb.server_write_key(), *kb.server_write_iv()).map_err(Ending::Io)?,
-    ))
+    keys::directions(params, &ms, client_random, &flight.random).map_err(Ending::Io)
 }
 
 /// An SSLv2-compatible ClientHello (RFC 5246 Appendix E.2) offering

@@ -1,14 +1,26 @@
-//! The one scripted peer: a permissive record layer (`wire`), transports, the
-//! scripted client, the ROBOT premaster encodings, and the byte-level
-//! mutations every handshake message can be put through.
+//! The one scripted, misbehaving TLS 1.2 peer. A sans-IO core shared by
+//! every use: the permissive record layer with real keys (`record`), the
+//! key schedule and Finished (`keys`), the message builders (`build`), the
+//! RFC 5746 / RFC 7627 rules (`rules`), the ROBOT premaster encodings
+//! (`robot`) and the byte-level mutations below. On it: the client and
+//! server flows with their knobs (`client`, `server`), driven over a
+//! `transport` by `wire`; and the step-driven `Peer` (`step`), whose
+//! `Action`s drive it one message at a time (engine behaviour tests, the
+//! fuzz scenario).
 
+pub mod build;
 pub mod client;
+pub mod keys;
+pub mod record;
 pub mod robot;
+pub mod rules;
 pub mod server;
+pub mod step;
 pub mod transport;
 pub mod wire;
 
-pub use wire::Ending;
+pub use record::Ending;
+pub use step::{Action, Got, Peer, Role};
 
 use gauntlet_engine::enums::AlertDescription;
 use std::fmt;
