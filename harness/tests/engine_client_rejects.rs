@@ -137,7 +137,7 @@ fn server_hello(
     )
     .unwrap();
     let mut peer = server_peer(5);
-    peer.read(&drain(&mut cli));
+    read_clean(&mut peer, &drain(&mut cli));
     let mut sh = peer.default_server_hello();
     edit(&mut sh);
     let bytes = peer.send_server_hello(sh).unwrap();
@@ -428,7 +428,7 @@ fn client_stops_silently_on_a_fatal_alert_from_the_server() {
 fn client_rejects_a_resumption_with_a_different_suite() {
     let mut cli = client(client_config(), 16, Some(known_session(true)));
     let mut peer = server_peer(17);
-    peer.read(&drain(&mut cli));
+    read_clean(&mut peer, &drain(&mut cli));
     let mut sh = peer.default_server_hello();
     sh.session_id.0 = known_session(true).id;
     sh.cipher_suite = AES256;
@@ -448,7 +448,7 @@ fn client_rejects_a_resumption_that_changes_the_ems_state() {
         let session = known_session(original);
         let mut cli = client(client_config(), 18, Some(session.clone()));
         let mut peer = server_peer(19);
-        peer.read(&drain(&mut cli));
+        read_clean(&mut peer, &drain(&mut cli));
         let mut sh = peer.default_server_hello();
         sh.session_id.0 = session.id.clone();
         if original {

@@ -35,7 +35,7 @@ fn server_refuses_renegotiation_with_a_warning_and_keeps_the_connection() {
     );
     srv.send(b"reply").unwrap();
     assert_eq!(
-        peer.read(&drain(&mut srv)),
+        read_clean(&mut peer, &drain(&mut srv)),
         vec![Got::AppData(b"reply".to_vec())]
     );
 }
@@ -71,7 +71,7 @@ fn client_ignores_hello_request_during_the_handshake() {
     let hello_request = || hs(HandshakePayload::HelloRequest).get_encoding();
     let mut cli = client(client_config(), 73, None);
     let mut peer = server_peer(74);
-    peer.read(&drain(&mut cli));
+    read_clean(&mut peer, &drain(&mut cli));
     let mut flight = Vec::new();
     // send_record, not send_hs: HelloRequest stays out of the peer's hash.
     flight.extend(
@@ -151,7 +151,7 @@ fn nothing_is_sent_after_our_close_notify_during_the_handshake() {
 
     let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 77);
     srv.close();
-    peer.read(&drain(&mut srv));
+    read_clean(&mut peer, &drain(&mut srv));
     let mut flight = peer.send_client_key_exchange().unwrap();
     flight.extend(peer.send_ccs().unwrap());
     flight.extend(peer.send_finished().unwrap());

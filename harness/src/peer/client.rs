@@ -8,6 +8,7 @@
 //! accepts them.
 
 use super::build::{self, handshake_msg};
+use super::record;
 use super::rules::{self, EMPTY_RENEGOTIATION_INFO_SCSV};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Protect, Wire};
@@ -583,8 +584,7 @@ fn full_handshake(
         let nonce = b.random_explicit_nonce.then(|| rng.array());
         let version = wire.version;
         let mut rec = wire.record_bytes(ContentType::Handshake.0, version, &fin, nonce)?;
-        let i = 5 + (bit / 8) % (rec.len() - 5);
-        rec[i] ^= 1 << (bit % 8);
+        record::flip_body_bit(&mut rec, bit);
         transcript.extend_from_slice(&fin);
         wire.send_raw(&rec)?;
     } else if b.random_explicit_nonce {
@@ -643,17 +643,7 @@ fn send_handshake(
     b: &ClientBugs,
     max: usize,
 ) -> Result<(), Ending> {
-    let mut last: Option<Vec<u8>> = None;
-    for m in apply_mutation(which, &msg, &b.mutations) {
-        // A repeated message is hashed once: the target rejects the repeat
-        // before hashing it, and our Finished must match its transcript.
-        if last.as_ref() != Some(&m) {
-            transcript.extend_from_slice(&m);
-        }
-        wire.send(ContentType::Handshake.0, &m, max)?;
-        last = Some(m);
-    }
-    Ok(())
+    wire.send_handshake(transcript, which, &msg, &b.mutations, max)
 }
 
 /// The server's first flight (`first`: its first message, if already

@@ -92,6 +92,27 @@ pub fn apply_mutation(which: HsMsg, msg: &[u8], mutations: &[(HsMsg, Mutation)])
     out
 }
 
+/// The messages to send for `msg` after the mutations listed for `which`,
+/// each added to `transcript` as sent, a repeat once only: the target
+/// rejects the repeat before hashing it, and our Finished must match its
+/// hash. Every peer use sends its handshake messages through this.
+pub fn mutate_and_hash(
+    which: HsMsg,
+    msg: &[u8],
+    mutations: &[(HsMsg, Mutation)],
+    transcript: &mut Vec<u8>,
+) -> Vec<Vec<u8>> {
+    let out = apply_mutation(which, msg, mutations);
+    let mut last: Option<&Vec<u8>> = None;
+    for m in &out {
+        if last != Some(m) {
+            transcript.extend_from_slice(m);
+        }
+        last = Some(m);
+    }
+    out
+}
+
 fn set_len(msg: &mut [u8], len: usize) {
     let b = (len as u32).to_be_bytes();
     if msg.len() >= 4 {

@@ -96,6 +96,18 @@ pub fn frame(typ: u8, version: u16, body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Flips bit `bit` of a record's body (modulo its length; the 5-byte
+/// header stays): a sealed record that no longer authenticates. A record
+/// without a body is left alone.
+pub fn flip_body_bit(rec: &mut [u8], bit: usize) {
+    let body = rec.len().saturating_sub(5);
+    if body > 0 {
+        if let Some(b) = rec.get_mut(5 + (bit / 8) % body) {
+            *b ^= 1 << (bit % 8);
+        }
+    }
+}
+
 /// One record with an explicit header, sealed when `write` is on.
 pub fn record_bytes(
     write: Option<&mut Protect>,

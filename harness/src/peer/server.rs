@@ -5,7 +5,7 @@
 use super::build::{self, handshake_msg as msg};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Wire};
-use super::{apply_mutation, keys, rules, HsMsg, Mutation, Outcome};
+use super::{keys, rules, HsMsg, Mutation, Outcome};
 use gauntlet_engine::config::ServerKey;
 use gauntlet_engine::crypto::{self, SuiteParams};
 use gauntlet_engine::enums::{
@@ -174,16 +174,7 @@ fn send(
     m: Vec<u8>,
     bugs: &ServerBugs,
 ) -> Result<(), Ending> {
-    let mut last: Option<Vec<u8>> = None;
-    for out in apply_mutation(which, &m, &bugs.mutations) {
-        // A repeat is rejected, not hashed, by the client.
-        if last.as_ref() != Some(&out) {
-            transcript.extend_from_slice(&out);
-        }
-        wire.send(ContentType::Handshake.0, &out, 1 << 14)?;
-        last = Some(out);
-    }
-    Ok(())
+    wire.send_handshake(transcript, which, &m, &bugs.mutations, 1 << 14)
 }
 
 fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> Result<(), Ending> {
@@ -333,8 +324,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     let fin = build::finished(&vd);
     if let Some(bit) = b.flip_finished_record_bit {
         let mut rec = wire.record_bytes(ContentType::Handshake.0, 0x0303, &fin, None)?;
-        let i = 5 + (bit / 8) % (rec.len() - 5);
-        rec[i] ^= 1 << (bit % 8);
+        super::record::flip_body_bit(&mut rec, bit);
         wire.send_raw(&rec)?;
     } else {
         send(wire, &mut transcript, HsMsg::Finished, fin, b)?;

@@ -10,7 +10,7 @@
 //! that edit an engine `ClientHelloPayload` or `ServerHelloPayload`).
 
 use super::record::{self, Incoming, Protect, RecordReader, MAX_FRAGMENT};
-use super::{apply_mutation, build, keys, HsMsg, Mutation};
+use super::{build, keys, mutate_and_hash, HsMsg, Mutation};
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::config::ServerKey;
 use gauntlet_engine::crypto::{self, MasterSecret, Premaster, SuiteParams};
@@ -85,7 +85,8 @@ pub enum Action {
     /// Largest record payload from now on (at least 1).
     MaxFragment(usize),
     /// Flip this bit of the next non-empty output, counted from the end of
-    /// its first record header (modulo the bytes there).
+    /// its first record header (modulo the bytes after it; see
+    /// `record::flip_body_bit`).
     FlipBitOfNext(usize),
 }
 
@@ -215,14 +216,9 @@ impl Peer {
     }
 
     fn flip(&mut self, mut out: Vec<u8>) -> Vec<u8> {
-        if out.is_empty() {
-            return out;
-        }
-        if let Some(bit) = self.flip_next.take() {
-            let body = out.len().saturating_sub(5).max(1);
-            let i = (5 + (bit / 8) % body).min(out.len() - 1);
-            if let Some(b) = out.get_mut(i) {
-                *b ^= 1 << (bit % 8);
+        if !out.is_empty() {
+            if let Some(bit) = self.flip_next.take() {
+                record::flip_body_bit(&mut out, bit);
             }
         }
         out
@@ -266,14 +262,8 @@ impl Peer {
             return self.send_hs_bytes(msg);
         };
         let mut out = Vec::new();
-        let mut last: Option<Vec<u8>> = None;
-        for sent in apply_mutation(m, msg, &[(m, mutation.clone())]) {
-            // A repeat is rejected, not hashed, by the target.
-            if last.as_ref() != Some(&sent) {
-                self.transcript.extend_from_slice(&sent);
-            }
+        for sent in mutate_and_hash(m, msg, &[(m, mutation.clone())], &mut self.transcript) {
             out.extend(self.send_record(ContentType::Handshake, &sent)?);
-            last = Some(sent);
         }
         Ok(out)
     }
@@ -613,5 +603,39 @@ mod tests {
             .filter(|i| clean[*i] != flipped[*i])
             .collect();
         assert_eq!(diff, vec![6]);
+    }
+
+    /// The shape a fuzz scenario takes: an action list (here written out,
+    /// there decoded from bytes) against an in-memory engine server.
+    #[test]
+    fn an_action_list_takes_an_in_memory_engine_server_to_application_data() {
+        let cfg = std::sync::Arc::new(crate::builtin::server_config(None, None).unwrap());
+        let mut srv = gauntlet_engine::Connection::server(cfg, Provider::from_seed([3; 32]));
+        let mut peer = Peer::new(Role::Client, 4);
+        let now = gauntlet_engine::UnixTime(1_798_761_600);
+        let script = [
+            Action::Send(HsMsg::ClientHello),
+            Action::Send(HsMsg::ClientKeyExchange),
+            Action::ChangeCipherSpec,
+            Action::Send(HsMsg::Finished),
+            Action::AppData(b"ping".to_vec()),
+        ];
+        let mut got = Vec::new();
+        for a in &script {
+            srv.feed(&peer.act(a).unwrap(), now);
+            let mut out = Vec::new();
+            srv.write_tls(&mut out);
+            got.extend(peer.read(&out));
+        }
+        assert_eq!(srv.error(), None);
+        assert!(srv.handshake().is_some_and(|h| h.extended_master_secret));
+        // ServerHello, Certificate, ServerHelloDone, then CCS and a Finished
+        // the peer's own hash agrees with (it decrypted).
+        assert!(matches!(
+            got.as_slice(),
+            [Got::Handshake(_), Got::Handshake(_), Got::Handshake(_), Got::Ccs, Got::Handshake(f)]
+                if matches!(f.payload, HandshakePayload::Finished(_))
+        ));
+        assert!(peer.key_log().is_some());
     }
 }

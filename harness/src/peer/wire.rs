@@ -5,6 +5,7 @@
 use super::record::{self, RecordReader};
 pub use super::record::{Ending, Incoming, Protect};
 use super::transport::{recv_until, Recv, Transport};
+use super::{mutate_and_hash, HsMsg, Mutation};
 use gauntlet_engine::enums::{AlertDescription, AlertLevel, ContentType, ProtocolVersion};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -123,6 +124,22 @@ impl<'t> Wire<'t> {
         let out = record::records(self.write.as_mut(), typ, self.version, payload, max)
             .map_err(Ending::Io)?;
         self.send_raw(&out)
+    }
+
+    /// Sends one handshake message through `mutations` (see
+    /// `mutate_and_hash`), in records of at most `max` bytes.
+    pub fn send_handshake(
+        &mut self,
+        transcript: &mut Vec<u8>,
+        which: HsMsg,
+        msg: &[u8],
+        mutations: &[(HsMsg, Mutation)],
+        max: usize,
+    ) -> Result<(), Ending> {
+        for m in mutate_and_hash(which, msg, mutations, transcript) {
+            self.send(ContentType::Handshake.0, &m, max)?;
+        }
+        Ok(())
     }
 
     /// The next message from the target. Alerts end the conversation.

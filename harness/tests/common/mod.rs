@@ -1,111 +1,47 @@
 //! Shared set-up for the engine behaviour tests that need a misbehaving
-//! peer: the engine's client or server (built-in test PKI, fixed seeds and
+//! peer: the engine's client or server (test PKI, fixed seeds and
 //! time) driven by the harness's step `Peer` to a chosen state, and the
 //! checks of how the engine must end a connection. What the peer does is
 //! the peer's (`gauntlet_harness::peer::step`); this file only stages it.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use gauntlet_engine::codec::Codec;
-use gauntlet_engine::config::ServerKey;
 use gauntlet_engine::crypto::MasterSecret;
 use gauntlet_engine::enums::{
-    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion,
 };
 use gauntlet_engine::msgs::{
     Asn1Cert, CertificatePayload, EncryptedPreMasterSecret, HandshakeMessagePayload,
     HandshakePayload,
 };
-use gauntlet_engine::record::OpaqueRecord;
-use gauntlet_engine::{
-    ClientConfig, Connection, Event, Provider, ServerConfig, Session, SessionCache, UnixTime,
-};
+use gauntlet_engine::{ClientConfig, Connection, Event, ServerConfig, Session, SessionCache};
 pub use gauntlet_harness::peer::{Action, Got, HsMsg, Peer, Role};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-/// The test PKI's validation time (vectors/pki/README.md): 2027-01-01.
-pub const NOW: UnixTime = UnixTime(1_798_761_600);
-
-pub const AES128: CipherSuite = CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256;
-pub const AES256: CipherSuite = CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384;
-
-pub fn pki(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../vectors/pki/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap_or_else(|e| panic!("vectors/pki/{name}: {e}"))
-}
-
-/// The built-in test PKI's leaf chain and key, parsed once per process
-/// (parsing checks the key: slow-ish).
-fn builtin() -> &'static (Vec<Vec<u8>>, ServerKey) {
-    static IDENTITY: OnceLock<(Vec<Vec<u8>>, ServerKey)> = OnceLock::new();
-    IDENTITY.get_or_init(|| {
-        let c = gauntlet_harness::builtin::server_config(None, None).unwrap();
-        (c.cert_chain, c.key)
-    })
-}
-
-pub fn leaf_key() -> ServerKey {
-    builtin().1.clone()
-}
-
-pub fn leaf_chain() -> Vec<Vec<u8>> {
-    builtin().0.clone()
-}
-
-pub fn server_config() -> ServerConfig {
-    ServerConfig::new(leaf_chain(), leaf_key())
-}
-
-pub fn client_config() -> ClientConfig {
-    gauntlet_harness::builtin::client_config(None, None).unwrap()
-}
-
-pub fn client(config: ClientConfig, seed: u8, resume: Option<Session>) -> Connection {
-    Connection::client(
-        Arc::new(config),
-        "localhost",
-        Provider::from_seed([seed; 32]),
-        resume,
-    )
-    .unwrap()
-}
-
-pub fn server(config: Arc<ServerConfig>, seed: u8) -> Connection {
-    Connection::server(config, Provider::from_seed([seed; 32]))
-}
+// The engine tests' own set-up (test PKI, configs, connections), shared
+// rather than copied.
+#[path = "../../../engine/tests/common/mod.rs"]
+mod engine;
+pub use engine::{
+    client, client_config, drain, events, leaf_chain, leaf_key, pki, records, server,
+    server_config, AES128, AES256, NOW,
+};
 
 /// A server-role peer presenting the test PKI's leaf chain.
 pub fn server_peer(seed: u8) -> Peer {
     Peer::server(seed, leaf_chain(), leaf_key())
 }
 
-/// Everything `conn` wants to write.
-pub fn drain(conn: &mut Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    conn.write_tls(&mut out);
-    out
-}
-
-pub fn events(conn: &mut Connection) -> Vec<Event> {
-    std::iter::from_fn(|| conn.poll_event()).collect()
-}
-
-/// Splits wire bytes into records (headers as sent, payloads opaque).
-pub fn records(mut bytes: &[u8]) -> Vec<OpaqueRecord> {
-    let mut out = Vec::new();
-    while !bytes.is_empty() {
-        assert!(bytes.len() >= 5, "truncated record header");
-        let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
-        out.push(OpaqueRecord {
-            typ: ContentType(bytes[0]),
-            version: ProtocolVersion(u16::from_be_bytes([bytes[1], bytes[2]])),
-            payload: bytes[5..5 + len].to_vec(),
-        });
-        bytes = &bytes[5 + len..];
-    }
-    out
+/// What the peer reads from the engine, which must all be readable (the
+/// engine's records authenticate and decode).
+#[track_caller]
+pub fn read_clean(peer: &mut Peer, bytes: &[u8]) -> Vec<Got> {
+    let got = peer.read(bytes);
+    assert!(
+        !got.iter().any(|g| matches!(g, Got::Unreadable(_))),
+        "the engine sent something unreadable: {got:?}"
+    );
+    got
 }
 
 pub fn record(typ: ContentType, version: ProtocolVersion, payload: &[u8]) -> Vec<u8> {
@@ -274,7 +210,7 @@ fn client_at_inner(stage: ClientStage, seed: u8, cfg: ClientConfig) -> (Connecti
     let mut cli = client(cfg, seed, resumed.then(|| known_session(true)));
     let mut peer = server_peer(seed.wrapping_add(1));
     let ch = drain(&mut cli);
-    peer.read(&ch);
+    read_clean(&mut peer, &ch);
     if stage == C::ExpectServerHello {
         return (cli, peer);
     }
@@ -329,7 +265,7 @@ pub fn exchange(conn: &mut Connection, peer: &mut Peer, bytes: &[u8]) -> Vec<Got
     conn.feed(bytes, NOW);
     let out = drain(conn);
     assert_eq!(conn.error(), None, "engine failed in {}", conn.state_name());
-    peer.read(&out)
+    read_clean(peer, &out)
 }
 
 /// The alert records in `bytes` as the peer decodes them, asserting that
