@@ -416,7 +416,7 @@ fn run_inner(
             .unwrap_or(0x0303);
         let saved_version = wire.version;
         wire.version = hello_version;
-        send_handshake(wire, &mut transcript, HsMsg::ClientHello, ch, b, max)?;
+        wire.send_handshake(&mut transcript, HsMsg::ClientHello, &ch, &b.mutations, max)?;
         wire.version = saved_version;
     }
 
@@ -440,7 +440,7 @@ fn run_inner(
         send_ccs(wire, b, keys.0, false)?;
         let vd = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
         let fin = build::finished(&vd);
-        send_handshake(wire, &mut transcript, HsMsg::Finished, fin, b, max)?;
+        wire.send_handshake(&mut transcript, HsMsg::Finished, &fin, &b.mutations, max)?;
         exchange_application_data(wire, script, rng, (vd, server_vd))?;
         return Ok(SavedSession {
             id: flight.session_id.clone(),
@@ -554,7 +554,13 @@ fn full_handshake(
             wire.send(ContentType::Handshake.0, z, max)?;
         }
     } else {
-        send_handshake(wire, transcript, HsMsg::ClientKeyExchange, cke, b, max)?;
+        wire.send_handshake(
+            transcript,
+            HsMsg::ClientKeyExchange,
+            &cke,
+            &b.mutations,
+            max,
+        )?;
     }
     if b.stop_after_client_key_exchange {
         return Err(wire.recv_ending());
@@ -593,7 +599,7 @@ fn full_handshake(
         transcript.extend_from_slice(&fin);
         wire.send_raw(&rec)?;
     } else {
-        send_handshake(wire, transcript, HsMsg::Finished, fin, b, max)?;
+        wire.send_handshake(transcript, HsMsg::Finished, &fin, &b.mutations, max)?;
     }
     wire.answer_check = None;
 
@@ -631,19 +637,6 @@ fn send_ccs(wire: &mut Wire<'_>, b: &ClientBugs, ours: Protect, full: bool) -> R
         }
     }
     Ok(())
-}
-
-/// Sends one handshake message through the mutation knobs, adding what
-/// was actually sent to the transcript.
-fn send_handshake(
-    wire: &mut Wire<'_>,
-    transcript: &mut Vec<u8>,
-    which: HsMsg,
-    msg: Vec<u8>,
-    b: &ClientBugs,
-    max: usize,
-) -> Result<(), Ending> {
-    wire.send_handshake(transcript, which, &msg, &b.mutations, max)
 }
 
 /// The server's first flight (`first`: its first message, if already

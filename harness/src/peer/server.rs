@@ -167,16 +167,6 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
     })
 }
 
-fn send(
-    wire: &mut Wire<'_>,
-    transcript: &mut Vec<u8>,
-    which: HsMsg,
-    m: Vec<u8>,
-    bugs: &ServerBugs,
-) -> Result<(), Ending> {
-    wire.send_handshake(transcript, which, &m, &bugs.mutations, 1 << 14)
-}
-
 fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> Result<(), Ending> {
     let b = &script.bugs;
     let mut transcript = Vec::new();
@@ -222,7 +212,13 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     if let Some(v) = b.record_version {
         wire.version = v;
     }
-    send(wire, &mut transcript, HsMsg::ServerHello, sh, b)?;
+    wire.send_handshake(
+        &mut transcript,
+        HsMsg::ServerHello,
+        &sh,
+        &b.mutations,
+        1 << 14,
+    )?;
     wire.version = 0x0303;
     if b.ccs == ServerCcsBug::Early {
         wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
@@ -235,22 +231,30 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     // Certificate
     let chain = b.chain.clone().unwrap_or_else(|| script.chain.clone());
     let cert = build::certificate(&chain);
-    send(wire, &mut transcript, HsMsg::Certificate, cert, b)?;
+    wire.send_handshake(
+        &mut transcript,
+        HsMsg::Certificate,
+        &cert,
+        &b.mutations,
+        1 << 14,
+    )?;
     if b.server_key_exchange {
-        send(
-            wire,
+        // Under ServerHelloDone's mutations, as it always was.
+        let ske = msg(12, &[0, 0]);
+        wire.send_handshake(
             &mut transcript,
             HsMsg::ServerHelloDone,
-            msg(12, &[0, 0]),
-            b,
+            &ske,
+            &b.mutations,
+            1 << 14,
         )?;
     }
-    send(
-        wire,
+    wire.send_handshake(
         &mut transcript,
         HsMsg::ServerHelloDone,
-        build::server_hello_done(),
-        b,
+        &build::server_hello_done(),
+        &b.mutations,
+        1 << 14,
     )?;
     wire.flush()?;
 
@@ -327,7 +331,13 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         super::record::flip_body_bit(&mut rec, bit);
         wire.send_raw(&rec)?;
     } else {
-        send(wire, &mut transcript, HsMsg::Finished, fin, b)?;
+        wire.send_handshake(
+            &mut transcript,
+            HsMsg::Finished,
+            &fin,
+            &b.mutations,
+            1 << 14,
+        )?;
     }
     wire.flush()?;
 
