@@ -17,7 +17,7 @@ use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
 };
-use gauntlet_engine::msgs::{decode_handshake, HandshakePayload, ServerExtension};
+use gauntlet_engine::msgs::{decode_handshake, HandshakePayload};
 use gauntlet_engine::Provider;
 use std::time::Duration;
 
@@ -677,22 +677,19 @@ fn read_server_hello(
         }
         match (msg.payload, flight.as_mut()) {
             (HandshakePayload::ServerHello(sh), None) => {
-                let exts: Vec<&ServerExtension> = sh.extensions.iter().flatten().collect();
-                let ems = exts
-                    .iter()
-                    .any(|e| matches!(e, ServerExtension::ExtendedMasterSecret));
-                let renegotiation_info = exts.iter().find_map(|e| match e {
-                    ServerExtension::RenegotiationInfo(rc) => Some(rc.0.clone()),
-                    _ => None,
-                });
                 flight = Some(ServerFlight {
                     version: sh.server_version.0,
-                    extensions: exts.iter().map(|e| e.ext_type().0).collect(),
-                    renegotiation_info,
+                    extensions: sh
+                        .extensions
+                        .iter()
+                        .flatten()
+                        .map(|e| e.ext_type().0)
+                        .collect(),
+                    renegotiation_info: rules::server_hello_renegotiation_info(&sh),
+                    ems: rules::server_hello_ems(&sh),
                     random: sh.random.0,
                     suite: sh.cipher_suite,
                     session_id: sh.session_id.0.clone(),
-                    ems,
                     leaf: None,
                 });
             }

@@ -4,6 +4,9 @@
 //! `keys::master_secret`.)
 
 use gauntlet_engine::enums::ExtensionType;
+use gauntlet_engine::msgs::{
+    ClientExtension, ClientHelloPayload, ServerExtension, ServerHelloPayload,
+};
 
 /// TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3).
 pub const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
@@ -57,6 +60,41 @@ pub fn check_renegotiating_hello(
         ),
         None => Err("renegotiation ClientHello without renegotiation_info".into()),
     }
+}
+
+/// The renegotiated_connection a ServerHello carries, if it has the
+/// extension (RFC 5746 §3.4, §3.5).
+pub fn server_hello_renegotiation_info(sh: &ServerHelloPayload) -> Option<Vec<u8>> {
+    sh.extensions.iter().flatten().find_map(|e| match e {
+        ServerExtension::RenegotiationInfo(rc) => Some(rc.0.clone()),
+        _ => None,
+    })
+}
+
+/// The renegotiated_connection a ClientHello carries, if it has the
+/// extension (RFC 5746 §3.5, §3.6).
+pub fn client_hello_renegotiation_info(ch: &ClientHelloPayload) -> Option<Vec<u8>> {
+    ch.extensions.iter().flatten().find_map(|e| match e {
+        ClientExtension::RenegotiationInfo(rc) => Some(rc.0.clone()),
+        _ => None,
+    })
+}
+
+/// True if the ServerHello carries extended_master_secret: the client then
+/// keys with it (RFC 7627 §5.1), and so does the server that sent it.
+pub fn server_hello_ems(sh: &ServerHelloPayload) -> bool {
+    sh.extensions
+        .iter()
+        .flatten()
+        .any(|e| matches!(e, ServerExtension::ExtendedMasterSecret))
+}
+
+/// True if the ClientHello offers extended_master_secret (RFC 7627 §5.1).
+pub fn client_hello_ems(ch: &ClientHelloPayload) -> bool {
+    ch.extensions
+        .iter()
+        .flatten()
+        .any(|e| matches!(e, ClientExtension::ExtendedMasterSecret))
 }
 
 /// RFC 7627 §5.2: a server uses (and echoes) extended_master_secret only

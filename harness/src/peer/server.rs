@@ -11,7 +11,7 @@ use gauntlet_engine::crypto::{self, SuiteParams};
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
 };
-use gauntlet_engine::msgs::{decode_handshake, ClientExtension, HandshakePayload};
+use gauntlet_engine::msgs::{decode_handshake, HandshakePayload};
 use gauntlet_engine::Provider;
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,11 +158,7 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
     Ok(Hello {
         random: ch.random.0,
         version: ch.client_version.0,
-        ems: ch
-            .extensions
-            .iter()
-            .flatten()
-            .any(|e| matches!(e, ClientExtension::ExtendedMasterSecret)),
+        ems: rules::client_hello_ems(&ch),
         suites: ch.cipher_suites,
     })
 }
@@ -415,9 +411,6 @@ fn check_renegotiation_hello(raw: &[u8], client_verify_data: &[u8]) -> Result<()
     let HandshakePayload::ClientHello(ch) = m.payload else {
         return Err(wrong("expected a ClientHello"));
     };
-    let echoed = ch.extensions.iter().flatten().find_map(|e| match e {
-        ClientExtension::RenegotiationInfo(v) => Some(v.0.clone()),
-        _ => None,
-    });
+    let echoed = rules::client_hello_renegotiation_info(&ch);
     rules::check_renegotiating_hello(echoed.as_deref(), client_verify_data).map_err(wrong)
 }

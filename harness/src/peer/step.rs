@@ -10,13 +10,13 @@
 //! that edit an engine `ClientHelloPayload` or `ServerHelloPayload`).
 
 use super::record::{self, Incoming, Protect, RecordReader, MAX_FRAGMENT};
-use super::{build, keys, mutate_and_hash, HsMsg, Mutation};
+use super::{build, keys, mutate_and_hash, rules, HsMsg, Mutation};
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::config::ServerKey;
 use gauntlet_engine::crypto::{self, MasterSecret, Premaster, SuiteParams};
 use gauntlet_engine::enums::{
-    AlertDescription, AlertLevel, CipherSuite, Compression, ContentType, ExtensionType,
-    HandshakeType, HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
+    AlertDescription, AlertLevel, CipherSuite, Compression, ContentType, HandshakeType,
+    HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
 };
 use gauntlet_engine::msgs::{
     ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, HostName,
@@ -432,10 +432,7 @@ impl Peer {
             (Role::Client, HandshakePayload::ServerHello(sh)) => {
                 self.server_random = sh.random.0;
                 self.suite = sh.cipher_suite;
-                // RFC 7627 §5.1: the client keys with EMS iff the ServerHello has it.
-                self.ems = sh
-                    .find_extension(ExtensionType::ExtendedMasterSecret)
-                    .is_some();
+                self.ems = rules::server_hello_ems(sh);
                 let resumed = !sh.session_id.0.is_empty() && sh.session_id.0 == self.session_id;
                 self.session_id = sh.session_id.0.clone();
                 if let (true, Some(ms)) = (resumed, self.resume_master.clone()) {
@@ -551,11 +548,7 @@ impl Peer {
     fn note_server_hello(&mut self, sh: &ServerHelloPayload) {
         self.server_random = sh.random.0;
         self.suite = sh.cipher_suite;
-        self.ems = sh
-            .extensions
-            .iter()
-            .flatten()
-            .any(|e| matches!(e, ServerExtension::ExtendedMasterSecret));
+        self.ems = rules::server_hello_ems(sh);
         self.session_id = sh.session_id.0.clone();
     }
 
