@@ -273,7 +273,7 @@ fn client_rejects_non_empty_renegotiation_info_in_server_hello() {
 }
 
 // RFC 5246 §7.4.1.4: no two extensions of one type; the codec refuses the
-// ServerHello → illegal_parameter (OpenSSL's choice, see server_rejects).
+// ServerHello → illegal_parameter (OpenSSL's choice, see engine_server_rejects.rs).
 #[test]
 fn client_rejects_duplicate_server_hello_extensions_with_illegal_parameter() {
     let (mut cli, mut peer, bytes) = server_hello(client_config(), "localhost", |sh| {
@@ -317,7 +317,7 @@ fn client_rejects_a_certificate_that_does_not_parse_with_bad_certificate() {
 
 // RFC 5246 §7.4.9: the server's Finished must verify → decrypt_error for a
 // flipped bit; a Finished of the wrong length is decode_error (see
-// server_rejects for the reasoning and OpenSSL's practice).
+// engine_server_rejects.rs for the reasoning and OpenSSL's practice).
 #[test]
 fn client_rejects_a_bad_server_finished() {
     for (vd_len, flip, want) in [
