@@ -133,7 +133,16 @@ pub struct Peer {
     /// Client role: the target's leaf certificate, once received.
     pub server_leaf: Option<Vec<u8>>,
     flip_next: Option<usize>,
+    /// Whether the target's Finished verified against our hash (`None`
+    /// until one arrived under its keys): what an oracle asks before it
+    /// believes a completed handshake.
+    pub target_finished_ok: Option<bool>,
 }
+
+/// Largest handshake transcript the peer keeps from reading: far above a
+/// real handshake; a target that keeps sending handshake messages is cut
+/// off (`Got::Unreadable`) instead of growing it.
+pub const MAX_TRANSCRIPT: usize = 1 << 20;
 
 impl fmt::Debug for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -170,6 +179,7 @@ impl Peer {
             chain: Vec::new(),
             server_leaf: None,
             flip_next: None,
+            target_finished_ok: None,
         }
     }
 
@@ -391,7 +401,13 @@ impl Peer {
             let g = match item {
                 Ok(Incoming::Handshake { raw, .. }) => {
                     match HandshakeMessagePayload::read_bytes(&raw) {
+                        Ok(_) if self.transcript.len() + raw.len() > MAX_TRANSCRIPT => {
+                            Got::Unreadable(format!("transcript cap of {MAX_TRANSCRIPT} bytes"))
+                        }
                         Ok(msg) => {
+                            if let HandshakePayload::Finished(vd) = &msg.payload {
+                                self.check_target_finished(vd);
+                            }
                             if msg.typ != HandshakeType::HelloRequest {
                                 self.transcript.extend_from_slice(&raw);
                             }
@@ -423,6 +439,21 @@ impl Peer {
             }
         }
         got
+    }
+
+    /// A Finished from the target, under its keys, against the hash so far
+    /// (RFC 5246 §7.4.9, the other side's label).
+    fn check_target_finished(&mut self, vd: &[u8]) {
+        let (Some(master), Ok(params), true) = (
+            self.master.as_ref(),
+            self.params(),
+            self.reader.read.is_some(),
+        ) else {
+            return;
+        };
+        let label = keys::finished_label(self.role == Role::Server);
+        let want = keys::verify_data(params.prf_hash, master, label, &self.transcript);
+        self.target_finished_ok = Some(vd == want);
     }
 
     /// Takes what the peer needs from the target's hellos, certificate and
@@ -630,5 +661,6 @@ mod tests {
                 if matches!(f.payload, HandshakePayload::Finished(_))
         ));
         assert!(peer.key_log().is_some());
+        assert_eq!(peer.target_finished_ok, Some(true));
     }
 }

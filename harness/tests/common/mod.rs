@@ -161,6 +161,7 @@ fn server_at_inner(stage: ServerStage, seed: u8) -> (Connection, Peer) {
     assert_eq!(srv.error(), None);
     assert_eq!(srv.state_name(), "Traffic");
     assert!(matches!(got.as_slice(), [Got::Ccs, Got::Handshake(_)]));
+    assert_eq!(peer.target_finished_ok, Some(true), "server Finished");
     (srv, peer)
 }
 
@@ -246,6 +247,7 @@ fn client_at_inner(stage: ClientStage, seed: u8, cfg: ClientConfig) -> (Connecti
         got.as_slice(),
         [Got::Handshake(_), Got::Ccs, Got::Handshake(_)]
     ));
+    assert_eq!(peer.target_finished_ok, Some(true), "client Finished");
     if stage == C::ExpectChangeCipherSpec {
         return (cli, peer);
     }
