@@ -39,6 +39,8 @@ impl ServerCertVerifier for NoVerification {
     }
 }
 
+/// A client holds no certificate of its own: it answers a CertificateRequest
+/// with an empty Certificate (RFC 5246 §7.4.6).
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Offered in this order.

@@ -44,6 +44,8 @@ pub struct HandshakeSummary {
     pub resumed: bool,
 }
 
+/// The role a connection plays in the handshake (and, in the harness, the
+/// role of the target a case tests).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
     Client,
@@ -84,6 +86,8 @@ pub(crate) struct Core {
     pub(crate) transcript: Transcript,
     pub(crate) provider: Provider,
     /// Every handshake message so far (HelloRequest excluded), for hashes.
+    /// Bounded by the fixed message sequence of one handshake (each message
+    /// at most `HandshakeJoiner::DEFAULT_MAX_MESSAGE`); emptied at completion.
     pub(crate) handshake_bytes: Vec<u8>,
     max_fragment: usize,
     status: Status,

@@ -240,6 +240,25 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// RFC 5246 §7.4.4 `ClientCertificateType`, with the ECC values of
+    /// RFC 8422 §5.5 (what OpenSSL and others send).
+    pub struct ClientCertificateType(u8) {
+        RsaSign = 1,
+        DssSign = 2,
+        RsaFixedDh = 3,
+        DssFixedDh = 4,
+        EcdsaSign = 64,
+        RsaFixedEcdh = 65,
+        EcdsaFixedEcdh = 66,
+    }
+}
+
+impl TlsListElement for ClientCertificateType {
+    // RFC 5246 §7.4.4: ClientCertificateType certificate_types<1..2^8-1>;
+    const PREFIX: LenPrefix = LenPrefix::new(LenWidth::U8, 1, 0xff, "certificate_types");
+}
+
+wire_enum! {
     /// RFC 6066 §3 `NameType`.
     pub struct ServerNameType(u8) {
         HostName = 0,

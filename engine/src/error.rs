@@ -41,8 +41,6 @@ pub enum InvalidMessage {
     InvalidAlert,
     /// A handshake message was cut by a record of another content type.
     InterleavedHandshake(ContentType),
-    /// A handshake message type that has no decoder.
-    UnknownHandshakeType(HandshakeType),
 }
 
 impl fmt::Display for InvalidMessage {
@@ -64,7 +62,6 @@ pub enum PeerMisbehaved {
     EarlyChangeCipherSpec,
     ApplicationDataBeforeFinished,
     SelectedUnofferedCipherSuite,
-    SelectedUnofferedVersion,
     SelectedUnofferedCompression,
     /// A resumed session came back with a different suite (RFC 5246 §7.4.1.3).
     ResumedWithDifferentSuite,
@@ -77,7 +74,6 @@ pub enum PeerMisbehaved {
     BadRecordMac,
     RenegotiationInfoMismatch,
     ExtendedMasterSecretMismatch,
-    HandshakeInterleavedWithCcs,
     EmptyCertificateChain,
 }
 
@@ -132,10 +128,9 @@ impl Error {
                 M::PlaintextRecordTooLarge(_) | M::CiphertextRecordTooLarge(_) => {
                     AlertDescription::RecordOverflow
                 }
-                M::UnknownContentType(_)
-                | M::InterleavedHandshake(_)
-                | M::UnknownHandshakeType(_)
-                | M::EmptyRecord(_) => AlertDescription::UnexpectedMessage,
+                M::UnknownContentType(_) | M::InterleavedHandshake(_) | M::EmptyRecord(_) => {
+                    AlertDescription::UnexpectedMessage
+                }
                 M::BadRecordVersion(_) => AlertDescription::ProtocolVersion,
                 M::DuplicateExtension(_) | M::IllegalValue(_) => AlertDescription::IllegalParameter,
                 M::MissingData(_)
@@ -151,10 +146,8 @@ impl Error {
             Error::PeerMisbehaved(p) => match p {
                 P::UnexpectedMessage { .. }
                 | P::EarlyChangeCipherSpec
-                | P::ApplicationDataBeforeFinished
-                | P::HandshakeInterleavedWithCcs => AlertDescription::UnexpectedMessage,
+                | P::ApplicationDataBeforeFinished => AlertDescription::UnexpectedMessage,
                 P::SelectedUnofferedCipherSuite
-                | P::SelectedUnofferedVersion
                 | P::SelectedUnofferedCompression
                 | P::ResumedWithDifferentSuite => AlertDescription::IllegalParameter,
                 P::UnsolicitedExtension(_) => AlertDescription::UnsupportedExtension,

@@ -5,19 +5,10 @@ use crate::peer::client::{self, ClientScript, SavedSession};
 use crate::peer::transport::Transport;
 use crate::peer::{Ending, Outcome};
 use gauntlet_engine::enums::AlertDescription;
-use gauntlet_engine::Provider;
+use gauntlet_engine::{Provider, Side};
 use std::fmt;
 use std::io;
 use std::time::Duration;
-
-/// Which role of the target a case tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    /// The target is a server; Gauntlet plays a scripted client.
-    Server,
-    /// The target is a client; Gauntlet plays a scripted server.
-    Client,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expect {
@@ -77,6 +68,8 @@ pub enum Script {
 pub struct TestCase {
     pub name: String,
     pub rfc: &'static str,
+    /// The target's role: `Server` when Gauntlet plays a scripted client,
+    /// `Client` when it plays a scripted server.
     pub side: Side,
     pub script: Script,
     pub expect: Expect,

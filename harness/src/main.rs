@@ -4,7 +4,8 @@
 
 use clap::{Parser, Subcommand};
 use gauntlet_engine::enums::CipherSuite;
-use gauntlet_harness::case::{Side, TestCase};
+use gauntlet_engine::Side;
+use gauntlet_harness::case::TestCase;
 use gauntlet_harness::expectations::{glob_match, Expectations};
 use gauntlet_harness::process::Readiness;
 use gauntlet_harness::runner::{self, CaseResult, RunOptions, Summary, Target};

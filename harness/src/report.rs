@@ -13,8 +13,9 @@
 //! in hex with its direction), `capture.pcap` (see [`crate::pcap`]) and
 //! `keys.log` (NSS key log) when the scripted peer knew its master secret.
 
-use crate::case::{Side, TestCase};
+use crate::case::TestCase;
 use crate::runner::{CaseResult, Final, Summary};
+use gauntlet_engine::Side;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

@@ -9,11 +9,12 @@
 //! seed and the case's name, so a case replays byte for byte whatever else
 //! was filtered in or added to the suite.
 
-use crate::case::{judge, run_client_case, run_server_case, Acceptor, Connector, Expect, Side};
+use crate::case::{judge, run_client_case, run_server_case, Acceptor, Connector, Expect};
 use crate::case::{TestCase, Verdict};
 use crate::expectations::Expectations;
 use crate::peer::transport::{Recv, Transport};
 use crate::peer::Outcome;
+use gauntlet_engine::Side;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};

@@ -3,7 +3,7 @@
 //! flag errors, and reproducer bundles (decrypted by tshark when installed).
 #![allow(clippy::unwrap_used)]
 
-use gauntlet_harness::case::Side;
+use gauntlet_engine::Side;
 use gauntlet_harness::expectations::Expectations;
 use gauntlet_harness::report::{self, RunInfo};
 use gauntlet_harness::runner::{self, Final, RunOptions, Target};

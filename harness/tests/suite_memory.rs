@@ -2,7 +2,8 @@
 //! the reference must pass every case, except the engine bugs listed in
 //! `KNOWN_ENGINE_BUGS` (which must still fail, so the list stays true).
 
-use gauntlet_harness::case::{judge, run_client_case, run_server_case, Side, TestCase, Verdict};
+use gauntlet_engine::Side;
+use gauntlet_harness::case::{judge, run_client_case, run_server_case, TestCase, Verdict};
 use gauntlet_harness::suites;
 use gauntlet_harness::target::{MemoryClient, MemoryServer};
 use std::collections::BTreeSet;

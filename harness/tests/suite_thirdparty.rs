@@ -10,7 +10,7 @@
 //! `ci/interop.sh`.
 #![allow(clippy::unwrap_used)]
 
-use gauntlet_harness::case::Side;
+use gauntlet_engine::Side;
 use gauntlet_harness::suites;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -7,7 +7,8 @@ use crate::error::InvalidMessage;
 /// `struct { AlertLevel level; AlertDescription description; } Alert;`
 ///
 /// Unknown levels and descriptions decode (they round-trip as newtypes); what
-/// to do with them is the state machine's decision.
+/// to do with them is the connection's decision (an unknown level is
+/// `illegal_parameter`, an unknown warning is reported as a warning).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AlertMessagePayload {
     pub level: AlertLevel,

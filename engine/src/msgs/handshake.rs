@@ -1,16 +1,20 @@
 //! Handshake messages (RFC 5246 §7.4): the 4-byte header (`HandshakeType
 //! msg_type; uint24 length;`) and the bodies in scope. Types without a
-//! decoder here (ServerKeyExchange, CertificateRequest, CertificateVerify,
-//! any unassigned value) keep their raw body in `HandshakePayload::Unknown`,
-//! so they round-trip and the state machine can reject them precisely.
+//! decoder here (ServerKeyExchange, CertificateVerify, any unassigned value)
+//! keep their raw body in `HandshakePayload::Unknown`, so they round-trip
+//! and the state machine can reject them precisely.
 //!
 //! Decoding needs no context beyond the header's type: ClientKeyExchange is
 //! read as the RSA `EncryptedPreMasterSecret`, the only key exchange in scope.
 
-use super::extensions::{read_extension_block, ClientExtension, ServerExtension};
+use super::extensions::{
+    read_extension_block, ClientExtension, ServerExtension, SignatureAndHashAlgorithm,
+};
 use super::read_fixed_list;
 use crate::codec::{Codec, LenPrefix, LenWidth, Reader, TlsListElement};
-use crate::enums::{CipherSuite, Compression, ExtensionType, HandshakeType, ProtocolVersion};
+use crate::enums::{
+    CipherSuite, ClientCertificateType, Compression, ExtensionType, HandshakeType, ProtocolVersion,
+};
 use crate::error::InvalidMessage;
 
 /// The `uint24 length` of the handshake header, as a prefix over the body.
@@ -192,6 +196,47 @@ impl Codec for CertificatePayload {
     }
 }
 
+opaque_vec!(
+    /// RFC 5246 §7.4.4: `opaque DistinguishedName<1..2^16-1>` (DER, not parsed).
+    DistinguishedName,
+    U16,
+    1,
+    0xffff,
+    "DistinguishedName"
+);
+
+impl TlsListElement for DistinguishedName {
+    // RFC 5246 §7.4.4: DistinguishedName certificate_authorities<0..2^16-1>;
+    const PREFIX: LenPrefix = LenPrefix::new(LenWidth::U16, 0, 0xffff, "certificate_authorities");
+}
+
+/// RFC 5246 §7.4.4 `CertificateRequest`. The printed grammar's
+/// `supported_signature_algorithms<2^16-1>` is read as §7.4.1.4.1 declares
+/// the same list: `<2..2^16-2>` of two-byte pairs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateRequestPayload {
+    pub certificate_types: Vec<ClientCertificateType>,
+    pub supported_signature_algorithms: Vec<SignatureAndHashAlgorithm>,
+    /// Acceptable issuers; empty means any (§7.4.4).
+    pub certificate_authorities: Vec<DistinguishedName>,
+}
+
+impl Codec for CertificateRequestPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.certificate_types.encode(out);
+        self.supported_signature_algorithms.encode(out);
+        self.certificate_authorities.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            certificate_types: Vec::read(r)?,
+            supported_signature_algorithms: read_fixed_list(r, 2)?,
+            certificate_authorities: Vec::read(r)?,
+        })
+    }
+}
+
 /// RFC 5077 §3.3 `NewSessionTicket`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewSessionTicketPayload {
@@ -221,6 +266,7 @@ pub enum HandshakePayload {
     ClientHello(ClientHelloPayload),
     ServerHello(ServerHelloPayload),
     Certificate(CertificatePayload),
+    CertificateRequest(CertificateRequestPayload),
     /// RFC 5246 §7.4.5: empty body.
     ServerHelloDone,
     ClientKeyExchange(EncryptedPreMasterSecret),
@@ -239,6 +285,7 @@ impl HandshakePayload {
             Self::ClientHello(_) => HandshakeType::ClientHello,
             Self::ServerHello(_) => HandshakeType::ServerHello,
             Self::Certificate(_) => HandshakeType::Certificate,
+            Self::CertificateRequest(_) => HandshakeType::CertificateRequest,
             Self::ServerHelloDone => HandshakeType::ServerHelloDone,
             Self::ClientKeyExchange(_) => HandshakeType::ClientKeyExchange,
             Self::Finished(_) => HandshakeType::Finished,
@@ -254,6 +301,7 @@ impl HandshakePayload {
             Self::ClientHello(p) => p.encode(out),
             Self::ServerHello(p) => p.encode(out),
             Self::Certificate(p) => p.encode(out),
+            Self::CertificateRequest(p) => p.encode(out),
             Self::ClientKeyExchange(p) => p.encode(out),
             Self::Finished(body) | Self::Unknown(_, body) => out.extend_from_slice(body),
             Self::NewSessionTicket(p) => p.encode(out),
@@ -267,6 +315,9 @@ impl HandshakePayload {
             HandshakeType::ClientHello => Self::ClientHello(ClientHelloPayload::read(r)?),
             HandshakeType::ServerHello => Self::ServerHello(ServerHelloPayload::read(r)?),
             HandshakeType::Certificate => Self::Certificate(CertificatePayload::read(r)?),
+            HandshakeType::CertificateRequest => {
+                Self::CertificateRequest(CertificateRequestPayload::read(r)?)
+            }
             HandshakeType::ServerHelloDone => Self::ServerHelloDone,
             HandshakeType::ClientKeyExchange => {
                 Self::ClientKeyExchange(EncryptedPreMasterSecret::read(r)?)
@@ -805,13 +856,105 @@ mod tests {
         );
     }
 
+    /// A CertificateRequest built by hand from RFC 5246 §7.4.4: types
+    /// rsa_sign, dss_sign, ecdsa_sign; two signature algorithms; one
+    /// 3-byte DistinguishedName.
+    const CERTIFICATE_REQUEST: &[u8] = &[
+        0x0d, 0x00, 0x00, 0x11, // certificate_request, length 17
+        0x03, 0x01, 0x02, 0x40, // certificate_types<1..2^8-1>
+        0x00, 0x04, 0x04, 0x01, 0x05, 0x01, // supported_signature_algorithms
+        0x00, 0x05, 0x00, 0x03, 0x30, 0x01, 0x00, // certificate_authorities
+    ];
+
+    #[test]
+    fn decodes_hand_built_certificate_request_and_re_encodes_it() {
+        let msg = decode_handshake(CERTIFICATE_REQUEST).unwrap();
+        let pair = |hash, signature| SignatureAndHashAlgorithm { hash, signature };
+        assert_eq!(
+            msg.payload,
+            HandshakePayload::CertificateRequest(CertificateRequestPayload {
+                certificate_types: vec![
+                    ClientCertificateType::RsaSign,
+                    ClientCertificateType::DssSign,
+                    ClientCertificateType::EcdsaSign,
+                ],
+                supported_signature_algorithms: vec![
+                    pair(HashAlgorithm::Sha256, SignatureAlgorithm::Rsa),
+                    pair(HashAlgorithm::Sha384, SignatureAlgorithm::Rsa),
+                ],
+                certificate_authorities: vec![DistinguishedName(vec![0x30, 0x01, 0x00])],
+            })
+        );
+        assert_eq!(msg.get_encoding(), CERTIFICATE_REQUEST);
+        // certificate_authorities<0..2^16-1>: an empty list is "any issuer".
+        let any = [
+            0x0d, 0x00, 0x00, 0x08, 0x01, 0x01, 0x00, 0x02, 0x04, 0x01, 0x00, 0x00,
+        ];
+        let HandshakePayload::CertificateRequest(req) = decode_handshake(&any).unwrap().payload
+        else {
+            panic!("not a CertificateRequest")
+        };
+        assert!(req.certificate_authorities.is_empty());
+    }
+
+    #[test]
+    fn rejects_malformed_certificate_request() {
+        // RFC 5246 §7.4.4, field by field (bodies without the header).
+        let cases: &[(&[u8], InvalidMessage)] = &[
+            // certificate_types<1..2^8-1> empty.
+            (
+                &[0x00, 0x00, 0x02, 0x04, 0x01, 0x00, 0x00],
+                InvalidMessage::EmptyVector("certificate_types"),
+            ),
+            // supported_signature_algorithms<2..2^16-2> empty, or odd.
+            (
+                &[0x01, 0x01, 0x00, 0x00, 0x00, 0x00],
+                InvalidMessage::EmptyVector("supported_signature_algorithms"),
+            ),
+            (
+                &[0x01, 0x01, 0x00, 0x03, 0x04, 0x01, 0x05, 0x00, 0x00],
+                InvalidMessage::BadVectorLength("supported_signature_algorithms"),
+            ),
+            // DistinguishedName<1..2^16-1> empty.
+            (
+                &[0x01, 0x01, 0x00, 0x02, 0x04, 0x01, 0x00, 0x02, 0x00, 0x00],
+                InvalidMessage::EmptyVector("DistinguishedName"),
+            ),
+            // A DistinguishedName longer than its list.
+            (
+                &[
+                    0x01, 0x01, 0x00, 0x02, 0x04, 0x01, 0x00, 0x03, 0x00, 0x02, 0x30,
+                ],
+                InvalidMessage::MissingData("DistinguishedName"),
+            ),
+            // certificate_authorities missing altogether.
+            (
+                &[0x01, 0x01, 0x00, 0x02, 0x04, 0x01],
+                InvalidMessage::MissingData("u16"),
+            ),
+            // A byte after certificate_authorities.
+            (
+                &[0x01, 0x01, 0x00, 0x02, 0x04, 0x01, 0x00, 0x00, 0x00],
+                InvalidMessage::TrailingData("CertificateRequest"),
+            ),
+        ];
+        for (body, err) in cases {
+            assert_eq!(
+                decode_handshake(&with_header(13, body)),
+                Err(*err),
+                "{body:02x?}"
+            );
+        }
+    }
+
     #[test]
     fn unknown_handshake_types_round_trip_unchanged() {
-        // RFC 5246 §7.4: ServerKeyExchange(12), CertificateRequest(13),
-        // CertificateVerify(15) and unassigned types have no decoder here.
+        // RFC 5246 §7.4: ServerKeyExchange(12), CertificateVerify(15) and
+        // unassigned types have no decoder here (CertificateRequest(13) has:
+        // see the tests above).
         for bytes in [
             &[0x0c, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03][..],
-            &[0x0d, 0x00, 0x00, 0x00],
+            &[0x0c, 0x00, 0x00, 0x00],
             &[0x0f, 0x00, 0x00, 0x02, 0x04, 0x01],
             &[0xfe, 0x00, 0x00, 0x01, 0xff],
         ] {

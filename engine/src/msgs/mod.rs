@@ -65,9 +65,9 @@ pub use extensions::{
     SignatureAndHashAlgorithm,
 };
 pub use handshake::{
-    Asn1Cert, CertificatePayload, ClientHelloPayload, EncryptedPreMasterSecret,
-    HandshakeMessagePayload, HandshakePayload, NewSessionTicketPayload, Random, ServerHelloPayload,
-    SessionId, Ticket,
+    Asn1Cert, CertificatePayload, CertificateRequestPayload, ClientHelloPayload, DistinguishedName,
+    EncryptedPreMasterSecret, HandshakeMessagePayload, HandshakePayload, NewSessionTicketPayload,
+    Random, ServerHelloPayload, SessionId, Ticket,
 };
 
 /// Decodes exactly one handshake message (header and body) from `bytes`, as

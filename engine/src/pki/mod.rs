@@ -16,7 +16,8 @@
 //! - Intermediates need basicConstraints CA:TRUE; at most
 //!   [`MAX_INTERMEDIATES`] of them, and at most [`SIGNATURE_BUDGET`] signature
 //!   checks across the whole search.
-//! - Leaf purpose: if EKU is present it must list serverAuth (or clientAuth);
+//! - Leaf purpose: if EKU is present it must list the purpose validated
+//!   (serverAuth for a server leaf, clientAuth for a client leaf);
 //!   anyExtendedKeyUsage does not count. If keyUsage is present, a server
 //!   leaf needs keyEncipherment (the engine's only key exchange is RSA,
 //!   RFC 5246 §7.4.2) and a client leaf digitalSignature (CertificateVerify).

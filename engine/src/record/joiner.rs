@@ -41,8 +41,10 @@ impl HandshakeJoiner {
         self.buf.is_empty()
     }
 
-    /// Appends one handshake record's payload. The caller drains `pop` before
-    /// pushing again, which is what bounds the buffer.
+    /// Appends one handshake record's payload. The buffer never holds more
+    /// than one maximum message, its header and one record: past that this
+    /// is `HandshakeMessageTooLarge`. Complete messages count too, so the
+    /// caller drains `pop` before pushing again.
     pub fn push(&mut self, fragment: &[u8]) -> Result<(), InvalidMessage> {
         if self.buf.len() + fragment.len() > self.max_message + HANDSHAKE_HEADER_LEN + MAX_PLAINTEXT
         {

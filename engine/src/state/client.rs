@@ -1,6 +1,7 @@
 //! The client's handshake: ClientHello sent at start → ExpectServerHello →
-//! (full) ExpectCertificate → ExpectServerHelloDone → ExpectCcs →
-//! ExpectFinished → Traffic, or (resumed) ExpectCcs → ExpectFinished.
+//! (full) ExpectCertificate → ExpectServerHelloDone (which also takes one
+//! CertificateRequest) → ExpectCcs → ExpectFinished → Traffic, or (resumed)
+//! ExpectCcs → ExpectFinished → Traffic.
 
 use super::{
     derive_keys, master_secret, our_finished, require_handshake, suite_params, ExpectCcs,
@@ -189,17 +190,25 @@ impl State for ExpectCertificate {
         Ok(Box::new(ExpectServerHelloDone {
             neg: self.neg,
             server_key,
-            cert_requested: false,
+            certificate_requested: false,
         }))
     }
 }
 
+/// Awaits ServerHelloDone; before it, RFC 5246 §7.4.4 places at most one
+/// CertificateRequest ("this message follows the server's Certificate
+/// message" when, as with RSA key exchange, there is no ServerKeyExchange).
+/// An abbreviated handshake never reaches this state, so a request there
+/// (or anywhere else) is `unexpected_message`.
 struct ExpectServerHelloDone {
     neg: Negotiated,
     server_key: rsa::PublicKey,
-    /// RFC 5246 §7.4.6: a client without a certificate answers a
-    /// CertificateRequest with an empty Certificate.
-    cert_requested: bool,
+    /// A CertificateRequest came: RFC 5246 §7.4.6, "If no suitable
+    /// certificate is available, the client MUST send a certificate message
+    /// containing no certificates", as the first message after
+    /// ServerHelloDone. We never have one (ClientConfig holds none), and
+    /// with no certificate there is no CertificateVerify (§7.4.8).
+    certificate_requested: bool,
 }
 
 impl State for ExpectServerHelloDone {
@@ -212,20 +221,29 @@ impl State for ExpectServerHelloDone {
         cx: &mut Context<'_>,
         m: Message,
     ) -> Result<Box<dyn State>, Error> {
-        let is_request = matches!(
-            &m,
-            Message::Handshake { parsed, .. }
-                if parsed.typ == crate::enums::HandshakeType::CertificateRequest
-        );
-        if is_request && !self.cert_requested {
-            if let Message::Handshake { raw, .. } = m {
-                cx.core.handshake_bytes.extend_from_slice(&raw);
+        if let Message::Handshake {
+            parsed:
+                HandshakeMessagePayload {
+                    payload: HandshakePayload::CertificateRequest(_),
+                    ..
+                },
+            raw,
+        } = &m
+        {
+            // A second one falls through to `unexpected_message` below.
+            if !self.certificate_requested {
+                cx.core.handshake_bytes.extend_from_slice(raw);
+                cx.core.log_local(
+                    "certificate requested; none configured: an empty Certificate \
+                     will follow ServerHelloDone (RFC 5246 §7.4.6)",
+                    &[],
+                );
+                self.certificate_requested = true;
+                return Ok(self);
             }
-            self.cert_requested = true;
-            return Ok(self);
         }
         require_handshake!(cx, m, "ServerHelloDone", HandshakePayload::ServerHelloDone => ());
-        if self.cert_requested {
+        if self.certificate_requested {
             cx.core
                 .send_handshake(HandshakeMessagePayload::new(HandshakePayload::Certificate(
                     crate::msgs::CertificatePayload(Vec::new()),

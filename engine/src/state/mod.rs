@@ -89,7 +89,14 @@ pub(crate) fn handshake_hash(cx: &Context<'_>, hash: PrfHash) -> Vec<u8> {
 
 /// Established: application data flows; renegotiation is refused with a
 /// warning (RFC 5746 §4.2 / RFC 5246 §7.2.2) and the connection kept.
-pub(crate) struct Traffic;
+///
+/// Built only by `ExpectFinished` (full and abbreviated handshakes, both
+/// roles), from the proof that the peer's Finished checked out: no path
+/// reaches `Traffic` without `verify_finished` having succeeded.
+pub(crate) struct Traffic {
+    /// Held, never read: its presence is the point.
+    _peer_finished: crate::crypto::FinishedVerified,
+}
 
 impl State for Traffic {
     fn name(&self) -> &'static str {
@@ -294,7 +301,7 @@ impl State for ExpectFinished {
             our_keys_later,
             resumed,
         } = self.inner;
-        let _proof = check_peer_finished(cx, &neg, &master, m)?;
+        let peer_finished = check_peer_finished(cx, &neg, &master, m)?;
         if let Some(sealer) = our_keys_later {
             cx.core.send_ccs(sealer)?;
             let fin = our_finished(cx, &neg, &master);
@@ -321,7 +328,9 @@ impl State for ExpectFinished {
             extended_master_secret: neg.extended_master_secret,
             resumed,
         })?;
-        Ok(Box::new(Traffic))
+        Ok(Box::new(Traffic {
+            _peer_finished: peer_finished,
+        }))
     }
 }
 

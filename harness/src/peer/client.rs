@@ -701,7 +701,7 @@ fn read_server_hello(
                     .map(|f| (f, false))
                     .ok_or_else(|| wrong("no ServerHello"));
             }
-            (HandshakePayload::Unknown(typ, _), Some(_)) if typ.0 == 13 => {
+            (HandshakePayload::CertificateRequest(_), Some(_)) => {
                 // CertificateRequest: we answer with no certificate later? Not
                 // supported by the scripted client: report it.
                 return Err(wrong("server requested a client certificate"));

@@ -8,11 +8,12 @@
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::crypto::MasterSecret;
 use gauntlet_engine::enums::{
-    AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, HashAlgorithm, ProtocolVersion,
+    SignatureAlgorithm,
 };
 use gauntlet_engine::msgs::{
     Asn1Cert, CertificatePayload, EncryptedPreMasterSecret, HandshakeMessagePayload,
-    HandshakePayload,
+    HandshakePayload, SignatureAndHashAlgorithm,
 };
 use gauntlet_engine::{ClientConfig, Connection, Event, ServerConfig, Session, SessionCache};
 pub use gauntlet_harness::peer::{Action, Got, HsMsg, Peer, Role};
@@ -401,8 +402,19 @@ pub fn sample_handshake(peer: &mut Peer, t: HandshakeType) -> HandshakeMessagePa
             HandshakePayload::ClientKeyExchange(EncryptedPreMasterSecret(vec![0x42; 256]))
         }
         HandshakeType::Finished => HandshakePayload::Finished(vec![0x0f; 12]),
-        // ServerKeyExchange, CertificateRequest, CertificateVerify,
-        // CertificateStatus and unassigned types: a small opaque body.
+        // RFC 5246 §7.4.4: one type, one algorithm, any issuer.
+        HandshakeType::CertificateRequest => {
+            HandshakePayload::CertificateRequest(gauntlet_engine::msgs::CertificateRequestPayload {
+                certificate_types: vec![gauntlet_engine::enums::ClientCertificateType::RsaSign],
+                supported_signature_algorithms: vec![SignatureAndHashAlgorithm {
+                    hash: HashAlgorithm::Sha256,
+                    signature: SignatureAlgorithm::Rsa,
+                }],
+                certificate_authorities: vec![],
+            })
+        }
+        // ServerKeyExchange, CertificateVerify, CertificateStatus and
+        // unassigned types: a small opaque body.
         other => HandshakePayload::Unknown(other, vec![0, 1, 2, 3]),
     };
     HandshakeMessagePayload::new(payload)
