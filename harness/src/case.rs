@@ -1,9 +1,9 @@
 //! Test cases as data: a name (`Topic-Side-Variant`), the RFC clause it
 //! checks, the scripted peer's configuration, and the expected outcome.
 
-use crate::script::client::{self, ClientScript, SavedSession};
-use crate::script::transport::Transport;
-use crate::script::{Ending, Outcome};
+use crate::peer::client::{self, ClientScript, SavedSession};
+use crate::peer::transport::Transport;
+use crate::peer::{Ending, Outcome};
 use gauntlet_engine::enums::AlertDescription;
 use gauntlet_engine::{Provider, Side};
 use std::fmt;
@@ -61,7 +61,7 @@ pub enum Script {
     /// For server-role cases.
     Client(Box<ClientScript>),
     /// For client-role cases.
-    Server(crate::script::server::ServerScript),
+    Server(crate::peer::server::ServerScript),
 }
 
 #[derive(Clone, Debug)]
@@ -98,7 +98,7 @@ impl TestCase {
     pub fn client(
         name: impl Into<String>,
         rfc: &'static str,
-        script: crate::script::server::ServerScript,
+        script: crate::peer::server::ServerScript,
         expect: Expect,
     ) -> Self {
         Self {
@@ -238,7 +238,7 @@ pub fn run_client_case(
     let mut rng = Provider::from_seed(seed);
     match target.accept() {
         Ok(mut t) => {
-            let outcome = crate::script::server::run(t.as_mut(), script, &mut rng, timeout);
+            let outcome = crate::peer::server::run(t.as_mut(), script, &mut rng, timeout);
             (outcome, t.log().to_vec())
         }
         Err(e) => (

@@ -12,8 +12,8 @@
 use crate::case::{judge, run_client_case, run_server_case, Acceptor, Connector, Expect};
 use crate::case::{TestCase, Verdict};
 use crate::expectations::Expectations;
-use crate::script::transport::{Recv, Transport};
-use crate::script::Outcome;
+use crate::peer::transport::{Recv, Transport};
+use crate::peer::Outcome;
 use gauntlet_engine::Side;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -272,7 +272,7 @@ fn skipped(case: &TestCase, seed: u64) -> CaseResult {
         side: case.side,
         expect: case.expect.clone(),
         verdict: Final::HarnessError("interrupted before this case ran".into()),
-        outcome: Outcome::ended(crate::script::Ending::Io("not run".into()), 0),
+        outcome: Outcome::ended(crate::peer::Ending::Io("not run".into()), 0),
         duration: Duration::ZERO,
         log: Vec::new(),
         seed: case_seed(seed, &case.name),
@@ -309,7 +309,7 @@ pub fn run_one(
         }
         (_, side) => (
             Outcome::ended(
-                crate::script::Ending::Io(format!(
+                crate::peer::Ending::Io(format!(
                     "a {side:?}-role case cannot run against a {:?}",
                     target.side()
                 )),

@@ -3,7 +3,7 @@
 //! `target_spawn`.
 
 use crate::case::{Acceptor, Connector};
-use crate::script::transport::{
+use crate::peer::transport::{
     engine_input, engine_output, MemoryTransport, Recv, TcpTransport, Transport,
 };
 use gauntlet_engine::{ClientConfig, Connection, Event, Provider, ServerConfig, UnixTime};

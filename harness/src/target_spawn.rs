@@ -13,8 +13,8 @@
 //! This is what the in-memory reference client (`--builtin`) does.
 
 use crate::case::{Acceptor, Connector};
+use crate::peer::transport::{Recv, TcpTransport, Transport};
 use crate::process::{self, PeerCommand, SpawnError, Spawned};
-use crate::script::transport::{Recv, TcpTransport, Transport};
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Mutex, PoisonError};

@@ -3,7 +3,7 @@
 
 use super::SUITES;
 use crate::case::{Expect, TestCase};
-use crate::script::client::{ClientBugs, ClientScript};
+use crate::peer::client::{ClientBugs, ClientScript};
 use gauntlet_engine::enums::AlertDescription;
 
 pub(super) fn cases(out: &mut Vec<TestCase>) {

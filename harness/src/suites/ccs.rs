@@ -15,7 +15,7 @@
 
 use super::{alert, SUITES};
 use crate::case::TestCase;
-use crate::script::client::{CcsBug, ClientBugs, ClientScript};
+use crate::peer::client::{CcsBug, ClientBugs, ClientScript};
 use gauntlet_engine::enums::AlertDescription as A;
 
 /// The alerts a malformed CCS may get (see the module comment).

@@ -7,7 +7,7 @@
 
 use super::alert;
 use crate::case::{Expect, TestCase};
-use crate::script::server::{ServerBugs, ServerScript};
+use crate::peer::server::{ServerBugs, ServerScript};
 use gauntlet_engine::crypto::rsa_kx::private_key_from_pem;
 use gauntlet_engine::enums::AlertDescription as A;
 use std::sync::Arc;

@@ -10,7 +10,7 @@
 
 use super::alert;
 use crate::case::{Expect, TestCase};
-use crate::script::client::{ClientBugs, ClientScript};
+use crate::peer::client::{ClientBugs, ClientScript};
 use gauntlet_engine::enums::{AlertDescription as A, CipherSuite, ExtensionType};
 
 /// Suite-independent cases run with one suite.

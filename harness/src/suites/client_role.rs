@@ -5,8 +5,8 @@
 
 use super::{alert, SUITES};
 use crate::case::{Expect, TestCase};
-use crate::script::server::{ServerBugs, ServerCcsBug, ServerScript};
-use crate::script::{HsMsg, Mutation};
+use crate::peer::server::{ServerBugs, ServerCcsBug, ServerScript};
+use crate::peer::{HsMsg, Mutation};
 use gauntlet_engine::enums::AlertDescription as A;
 
 pub(super) fn cases(out: &mut Vec<TestCase>) {

@@ -4,8 +4,8 @@
 
 use super::{alert, SUITES};
 use crate::case::TestCase;
-use crate::script::client::{ClientBugs, ClientScript};
-use crate::script::{HsMsg, Mutation};
+use crate::peer::client::{ClientBugs, ClientScript};
+use crate::peer::{HsMsg, Mutation};
 use gauntlet_engine::enums::AlertDescription as A;
 
 /// (mutation, label, expected alerts) for one message.

@@ -5,7 +5,7 @@
 
 use super::{alert, SUITES};
 use crate::case::{Expect, TestCase};
-use crate::script::client::{ClientBugs, ClientScript};
+use crate::peer::client::{ClientBugs, ClientScript};
 use gauntlet_engine::enums::{AlertDescription as A, CipherSuite};
 
 fn script(suite: CipherSuite, bugs: ClientBugs) -> ClientScript {

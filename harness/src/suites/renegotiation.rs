@@ -22,7 +22,7 @@ fn refused_or_ended() -> Expect {
         Expect::Closed,
     ])
 }
-use crate::script::client::{ClientBugs, ClientScript, Renegotiation};
+use crate::peer::client::{ClientBugs, ClientScript, Renegotiation};
 use gauntlet_engine::enums::ExtensionType;
 
 pub(super) fn cases(out: &mut Vec<TestCase>) {

@@ -23,8 +23,8 @@
 
 use super::{alert, SUITES};
 use crate::case::{run_server_case, Connector, Expect, TestCase};
-use crate::script::client::{ClientBugs, ClientScript, PremasterBug};
-use crate::script::{Ending, Outcome};
+use crate::peer::client::{ClientBugs, ClientScript, PremasterBug};
+use crate::peer::{Ending, Outcome};
 use gauntlet_engine::enums::{AlertDescription as A, CipherSuite};
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -1,14 +1,26 @@
-//! Scripted peers: a permissive record layer (`wire`), transports, the
-//! scripted client, the ROBOT premaster encodings, and the byte-level
-//! mutations every handshake message can be put through.
+//! The one scripted, misbehaving TLS 1.2 peer. A sans-IO core shared by
+//! every use: the permissive record layer with real keys (`record`), the
+//! key schedule and Finished (`keys`), the message builders (`build`), the
+//! RFC 5746 / RFC 7627 rules (`rules`), the ROBOT premaster encodings
+//! (`robot`) and the byte-level mutations below. On it: the client and
+//! server flows with their knobs (`client`, `server`), driven over a
+//! `transport` by `wire`; and the step-driven `Peer` (`step`), whose
+//! `Action`s drive it one message at a time (engine behaviour tests, the
+//! fuzz scenario).
 
+pub mod build;
 pub mod client;
+pub mod keys;
+pub mod record;
 pub mod robot;
+pub mod rules;
 pub mod server;
+pub mod step;
 pub mod transport;
 pub mod wire;
 
-pub use wire::Ending;
+pub use record::Ending;
+pub use step::{Action, Got, Peer, Role};
 
 use gauntlet_engine::enums::AlertDescription;
 use std::fmt;
@@ -76,6 +88,27 @@ pub fn apply_mutation(which: HsMsg, msg: &[u8], mutations: &[(HsMsg, Mutation)])
     let mut out = vec![msg.to_vec()];
     for (_, m) in mutations.iter().filter(|(w, _)| *w == which) {
         out = out.into_iter().flat_map(|cur| mutate(&cur, m)).collect();
+    }
+    out
+}
+
+/// The messages to send for `msg` after the mutations listed for `which`,
+/// each added to `transcript` as sent, a repeat once only: the target
+/// rejects the repeat before hashing it, and our Finished must match its
+/// hash. Every peer use sends its handshake messages through this.
+pub fn mutate_and_hash(
+    which: HsMsg,
+    msg: &[u8],
+    mutations: &[(HsMsg, Mutation)],
+    transcript: &mut Vec<u8>,
+) -> Vec<Vec<u8>> {
+    let out = apply_mutation(which, msg, mutations);
+    let mut last: Option<&Vec<u8>> = None;
+    for m in &out {
+        if last != Some(m) {
+            transcript.extend_from_slice(m);
+        }
+        last = Some(m);
     }
     out
 }

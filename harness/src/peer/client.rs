@@ -7,14 +7,17 @@
 //! SSLv2-compatible hello and a secure renegotiation when the server
 //! accepts them.
 
+use super::build::{self, handshake_msg};
+use super::record;
+use super::rules::{self, EMPTY_RENEGOTIATION_INFO_SCSV};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Protect, Wire};
-use super::{apply_mutation, HsMsg, Mutation, Outcome};
+use super::{apply_mutation, keys, HsMsg, Mutation, Outcome};
 use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
 };
-use gauntlet_engine::msgs::{decode_handshake, HandshakePayload, ServerExtension};
+use gauntlet_engine::msgs::{decode_handshake, HandshakePayload};
 use gauntlet_engine::Provider;
 use std::time::Duration;
 
@@ -198,28 +201,6 @@ pub struct SavedSession {
     pub ems: bool,
 }
 
-/// RFC 5746 §3.3.
-const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
-
-fn ext_bytes(exts: &[(u16, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (typ, body) in exts {
-        out.extend_from_slice(&typ.to_be_bytes());
-        out.extend_from_slice(&(body.len() as u16).to_be_bytes());
-        out.extend_from_slice(body);
-    }
-    out
-}
-
-/// A handshake message with its 4-byte header.
-pub fn handshake_msg(typ: u8, body: &[u8]) -> Vec<u8> {
-    let len = body.len() as u32;
-    let mut out = vec![typ];
-    out.extend_from_slice(&len.to_be_bytes()[1..]);
-    out.extend_from_slice(body);
-    out
-}
-
 impl ClientScript {
     /// The cipher suites offered (raw values), as `cipher_suites` or the
     /// SSLv2 hello says; `cipher_suites_raw` split into pairs.
@@ -256,11 +237,7 @@ impl ClientScript {
     /// True if the hello asks for secure renegotiation (RFC 5746 §3.4):
     /// the renegotiation_info extension or the SCSV.
     pub fn offers_secure_renegotiation(&self) -> bool {
-        self.offered_suites()
-            .contains(&EMPTY_RENEGOTIATION_INFO_SCSV)
-            || self
-                .offered_extensions()
-                .contains(&ExtensionType::RenegotiationInfo.0)
+        rules::offers_secure_renegotiation(&self.offered_suites(), &self.offered_extensions())
     }
 
     /// What a correct client sends: server_name (if set), EMS (if `ems`),
@@ -278,7 +255,10 @@ impl ClientScript {
         if self.ems {
             exts.push((ExtensionType::ExtendedMasterSecret.0, vec![]));
         }
-        exts.push((ExtensionType::RenegotiationInfo.0, vec![0]));
+        exts.push((
+            ExtensionType::RenegotiationInfo.0,
+            rules::renegotiation_info(&[]),
+        ));
         // rsa_pkcs1_sha256, sha384, sha512
         exts.push((
             ExtensionType::SignatureAlgorithms.0,
@@ -319,9 +299,7 @@ impl ClientScript {
                 .clone()
                 .unwrap_or_else(|| self.default_extensions());
             exts.extend(b.extra_extensions.iter().cloned());
-            let eb = ext_bytes(&exts);
-            body.extend_from_slice(&(eb.len() as u16).to_be_bytes());
-            body.extend_from_slice(&eb);
+            body.extend(build::ext_block(&exts));
         }
         handshake_msg(1, &body)
     }
@@ -371,16 +349,12 @@ fn check_server_hello(
             )));
         }
     }
-    match (&flight.renegotiation_info, secure) {
-        (Some(body), true) if body == renegotiated => Ok(()),
-        (Some(_), _) => Err(wrong(
-            "server renegotiation_info is not what RFC 5746 §3.6/§3.7 says",
-        )),
-        (None, true) => Err(wrong(
-            "server did not answer renegotiation_info (RFC 5746 §3.6)",
-        )),
-        (None, false) => Ok(()),
-    }
+    rules::check_server_renegotiation_info(
+        flight.renegotiation_info.as_deref(),
+        secure,
+        renegotiated,
+    )
+    .map_err(wrong)
 }
 
 /// Runs one connection. `Ok(session)` when the handshake and an
@@ -394,7 +368,7 @@ pub fn run(
 ) -> (Outcome, Option<SavedSession>) {
     let mut wire = Wire::new(t, timeout);
     let res = run_inner(&mut wire, script, rng, resume);
-    let records = wire.records_in;
+    let records = wire.records_in();
     let mut out = match res {
         Ok(session) => {
             let resumed = resume.is_some_and(|r| !r.id.is_empty() && r.id == session.id);
@@ -442,7 +416,7 @@ fn run_inner(
             .unwrap_or(0x0303);
         let saved_version = wire.version;
         wire.version = hello_version;
-        send_handshake(wire, &mut transcript, HsMsg::ClientHello, ch, b, max)?;
+        wire.send_handshake(&mut transcript, HsMsg::ClientHello, &ch, &b.mutations, max)?;
         wire.version = saved_version;
     }
 
@@ -465,8 +439,8 @@ fn run_inner(
             expect_ccs_and_finished(wire, &mut transcript, hash, &master, keys.1, ccs_seen)?;
         send_ccs(wire, b, keys.0, false)?;
         let vd = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
-        let fin = handshake_msg(20, &vd);
-        send_handshake(wire, &mut transcript, HsMsg::Finished, fin, b, max)?;
+        let fin = build::finished(&vd);
+        wire.send_handshake(&mut transcript, HsMsg::Finished, &fin, &b.mutations, max)?;
         exchange_application_data(wire, script, rng, (vd, server_vd))?;
         return Ok(SavedSession {
             id: flight.session_id.clone(),
@@ -568,9 +542,7 @@ fn full_handshake(
         pm[..2].copy_from_slice(&v.to_be_bytes());
     }
     let ct = super::robot::encrypt(&server_key, &pm, b.premaster, rng)?;
-    let mut cke_body = (ct.len() as u16).to_be_bytes().to_vec();
-    cke_body.extend_from_slice(&ct);
-    let cke = handshake_msg(16, &cke_body);
+    let cke = build::client_key_exchange(&ct);
 
     if b.ccs == CcsBug::InsideFragmentedMessage {
         let sent = apply_mutation(HsMsg::ClientKeyExchange, &cke, &b.mutations);
@@ -582,7 +554,13 @@ fn full_handshake(
             wire.send(ContentType::Handshake.0, z, max)?;
         }
     } else {
-        send_handshake(wire, transcript, HsMsg::ClientKeyExchange, cke, b, max)?;
+        wire.send_handshake(
+            transcript,
+            HsMsg::ClientKeyExchange,
+            &cke,
+            &b.mutations,
+            max,
+        )?;
     }
     if b.stop_after_client_key_exchange {
         return Err(wire.recv_ending());
@@ -607,13 +585,12 @@ fn full_handshake(
     if b.bad_finished {
         sent_vd[0] ^= 0x01;
     }
-    let fin = handshake_msg(20, &sent_vd);
+    let fin = build::finished(&sent_vd);
     if let Some(bit) = b.flip_finished_record_bit {
         let nonce = b.random_explicit_nonce.then(|| rng.array());
         let version = wire.version;
         let mut rec = wire.record_bytes(ContentType::Handshake.0, version, &fin, nonce)?;
-        let i = 5 + (bit / 8) % (rec.len() - 5);
-        rec[i] ^= 1 << (bit % 8);
+        record::flip_body_bit(&mut rec, bit);
         transcript.extend_from_slice(&fin);
         wire.send_raw(&rec)?;
     } else if b.random_explicit_nonce {
@@ -622,7 +599,7 @@ fn full_handshake(
         transcript.extend_from_slice(&fin);
         wire.send_raw(&rec)?;
     } else {
-        send_handshake(wire, transcript, HsMsg::Finished, fin, b, max)?;
+        wire.send_handshake(transcript, HsMsg::Finished, &fin, &b.mutations, max)?;
     }
     wire.answer_check = None;
 
@@ -658,29 +635,6 @@ fn send_ccs(wire: &mut Wire<'_>, b: &ClientBugs, ours: Protect, full: bool) -> R
             wire.send(ccs, p, p.len().max(1))?;
             wire.write = Some(ours);
         }
-    }
-    Ok(())
-}
-
-/// Sends one handshake message through the mutation knobs, adding what
-/// was actually sent to the transcript.
-fn send_handshake(
-    wire: &mut Wire<'_>,
-    transcript: &mut Vec<u8>,
-    which: HsMsg,
-    msg: Vec<u8>,
-    b: &ClientBugs,
-    max: usize,
-) -> Result<(), Ending> {
-    let mut last: Option<Vec<u8>> = None;
-    for m in apply_mutation(which, &msg, &b.mutations) {
-        // A repeated message is hashed once: the target rejects the repeat
-        // before hashing it, and our Finished must match its transcript.
-        if last.as_ref() != Some(&m) {
-            transcript.extend_from_slice(&m);
-        }
-        wire.send(ContentType::Handshake.0, &m, max)?;
-        last = Some(m);
     }
     Ok(())
 }
@@ -723,22 +677,19 @@ fn read_server_hello(
         }
         match (msg.payload, flight.as_mut()) {
             (HandshakePayload::ServerHello(sh), None) => {
-                let exts: Vec<&ServerExtension> = sh.extensions.iter().flatten().collect();
-                let ems = exts
-                    .iter()
-                    .any(|e| matches!(e, ServerExtension::ExtendedMasterSecret));
-                let renegotiation_info = exts.iter().find_map(|e| match e {
-                    ServerExtension::RenegotiationInfo(rc) => Some(rc.0.clone()),
-                    _ => None,
-                });
                 flight = Some(ServerFlight {
                     version: sh.server_version.0,
-                    extensions: exts.iter().map(|e| e.ext_type().0).collect(),
-                    renegotiation_info,
+                    extensions: sh
+                        .extensions
+                        .iter()
+                        .flatten()
+                        .map(|e| e.ext_type().0)
+                        .collect(),
+                    renegotiation_info: rules::server_hello_renegotiation_info(&sh),
+                    ems: rules::server_hello_ems(&sh),
                     random: sh.random.0,
                     suite: sh.cipher_suite,
                     session_id: sh.session_id.0.clone(),
-                    ems,
                     leaf: None,
                 });
             }
@@ -778,7 +729,7 @@ fn expect_ccs_and_finished(
     let mut theirs = Some(theirs);
     let mut saw_ccs = ccs_seen;
     if saw_ccs {
-        wire.read = theirs.take();
+        wire.reader.read = theirs.take();
     }
     loop {
         match wire.recv()? {
@@ -787,7 +738,7 @@ fn expect_ccs_and_finished(
                     return Err(wrong("server ChangeCipherSpec payload is not 0x01"));
                 }
                 saw_ccs = true;
-                wire.read = theirs.take();
+                wire.reader.read = theirs.take();
             }
             Incoming::Handshake { typ: 4, raw } if !saw_ccs => {
                 // NewSessionTicket (we did not ask, but it is harmless to hash).
@@ -942,22 +893,17 @@ fn renegotiation_script(
     let ri = ExtensionType::RenegotiationInfo.0;
     let mut exts = s.default_extensions();
     exts.retain(|(t, _)| *t != ri);
-    let with_vd = |vd: &[u8; 12]| {
-        let mut body = vec![12u8];
-        body.extend_from_slice(vd);
-        body
-    };
     match kind {
-        Renegotiation::Secure => exts.push((ri, with_vd(client_vd))),
+        Renegotiation::Secure => exts.push((ri, rules::renegotiation_info(client_vd))),
         Renegotiation::Legacy => {}
         Renegotiation::Scsv => {
             s.bugs.cipher_suites = Some(vec![script.suite.0, EMPTY_RENEGOTIATION_INFO_SCSV]);
         }
-        Renegotiation::EmptyRenegotiationInfo => exts.push((ri, vec![0])),
+        Renegotiation::EmptyRenegotiationInfo => exts.push((ri, rules::renegotiation_info(&[]))),
         Renegotiation::WrongVerifyData => {
             let mut vd = *client_vd;
             vd[0] ^= 0x01;
-            exts.push((ri, with_vd(&vd)));
+            exts.push((ri, rules::renegotiation_info(&vd)));
         }
     }
     s.bugs.extensions = Some(exts);
@@ -965,8 +911,12 @@ fn renegotiation_script(
 }
 
 fn verify(hash: PrfHash, master: &[u8; 48], label: &[u8], transcript: &[u8]) -> [u8; 12] {
-    let ms = crypto::MasterSecret::from_bytes(*master);
-    crypto::verify_data(hash, &ms, label, &hash.hash(transcript))
+    keys::verify_data(
+        hash,
+        &crypto::MasterSecret::from_bytes(*master),
+        label,
+        transcript,
+    )
 }
 
 fn master_secret(
@@ -977,11 +927,14 @@ fn master_secret(
     transcript: &[u8],
 ) -> [u8; 48] {
     let pm = crypto::Premaster::from_bytes(*pm);
-    let ms = if flight.ems {
-        crypto::extended_master_secret(hash, &pm, &hash.hash(transcript))
-    } else {
-        crypto::master_secret(hash, &pm, client_random, &flight.random)
-    };
+    let ms = keys::master_secret(
+        hash,
+        &pm,
+        flight.ems,
+        client_random,
+        &flight.random,
+        transcript,
+    );
     *ms.as_bytes()
 }
 
@@ -993,18 +946,7 @@ fn keys(
     params: &SuiteParams,
 ) -> Result<(Protect, Protect), Ending> {
     let ms = crypto::MasterSecret::from_bytes(*master);
-    let kb = crypto::key_block(
-        params.prf_hash,
-        &ms,
-        client_random,
-        &flight.random,
-        params.key_len,
-    )
-    .map_err(|e| Ending::Io(e.to_string()))?;
-    Ok((
-        Protect::new(kb.client_write_key(), *kb.client_write_iv()).map_err(Ending::Io)?,
-        Protect::new(kb.server_write_key(), *kb.server_write_iv()).map_err(Ending::Io)?,
-    ))
+    keys::directions(params, &ms, client_random, &flight.random).map_err(Ending::Io)
 }
 
 /// An SSLv2-compatible ClientHello (RFC 5246 Appendix E.2) offering

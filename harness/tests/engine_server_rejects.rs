@@ -68,7 +68,9 @@ fn server_rejects_every_unexpected_message_in_every_state() {
 #[test]
 fn server_rejects_change_cipher_spec_before_client_key_exchange() {
     let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 2);
-    let ccs = peer.send_record(ContentType::ChangeCipherSpec, &[1]);
+    let ccs = peer
+        .send_record(ContentType::ChangeCipherSpec, &[1])
+        .unwrap();
     let err = expect_fatal(&mut srv, &mut peer, &ccs, A::UnexpectedMessage);
     assert_eq!(err, PeerMisbehaved::EarlyChangeCipherSpec.into());
 }
@@ -78,7 +80,7 @@ fn server_rejects_change_cipher_spec_before_client_key_exchange() {
 #[test]
 fn server_rejects_application_data_before_finished() {
     let (mut srv, mut peer) = server_at(ServerStage::ExpectFinished, 3);
-    let data = peer.send_app_data(b"too soon");
+    let data = peer.send_app_data(b"too soon").unwrap();
     let err = expect_fatal(&mut srv, &mut peer, &data, A::UnexpectedMessage);
     assert_eq!(err, PeerMisbehaved::ApplicationDataBeforeFinished.into());
 }
@@ -91,11 +93,11 @@ fn server_rejects_application_data_before_finished() {
 fn server_rejects_finished_with_a_flipped_bit_with_decrypt_error() {
     for bit in [0, 7, 45, 95] {
         let (mut srv, mut peer) = server_at(ServerStage::ExpectFinished, 4);
-        let HandshakePayload::Finished(mut vd) = peer.finished_payload() else {
+        let HandshakePayload::Finished(mut vd) = peer.finished_payload().unwrap() else {
             unreachable!()
         };
         vd[bit / 8] ^= 1 << (bit % 8);
-        let bytes = peer.send_hs(hs(HandshakePayload::Finished(vd)));
+        let bytes = peer.send_hs(hs(HandshakePayload::Finished(vd))).unwrap();
         let err = expect_fatal(&mut srv, &mut peer, &bytes, A::DecryptError);
         assert_eq!(err, PeerMisbehaved::BadFinished.into());
     }
@@ -110,12 +112,12 @@ fn server_rejects_finished_with_a_flipped_bit_with_decrypt_error() {
 fn server_rejects_finished_of_the_wrong_length_with_decode_error() {
     for len in [0usize, 11, 13, 48] {
         let (mut srv, mut peer) = server_at(ServerStage::ExpectFinished, 5);
-        let HandshakePayload::Finished(good) = peer.finished_payload() else {
+        let HandshakePayload::Finished(good) = peer.finished_payload().unwrap() else {
             unreachable!()
         };
         // The right prefix, so only the length is wrong.
         let vd: Vec<u8> = good.iter().copied().cycle().take(len).collect();
-        let bytes = peer.send_hs(hs(HandshakePayload::Finished(vd)));
+        let bytes = peer.send_hs(hs(HandshakePayload::Finished(vd))).unwrap();
         let err = expect_fatal(&mut srv, &mut peer, &bytes, A::DecodeError);
         assert!(matches!(err, Error::InvalidMessage(_)), "{len}: {err}");
     }
@@ -128,19 +130,19 @@ fn server_rejects_finished_of_the_wrong_length_with_decode_error() {
 #[test]
 fn server_rejects_a_flipped_bit_in_any_encrypted_byte_with_bad_record_mac() {
     let (_, mut probe) = server_at(ServerStage::ExpectFinished, 6);
-    let len = probe.send_finished().len();
+    let len = probe.send_finished().unwrap().len();
     assert_eq!(len, 5 + 8 + 16 + 16);
     // Every byte after the header, and the content type byte.
     for pos in (0..1).chain(5..len) {
         let (mut srv, mut peer) = server_at(ServerStage::ExpectFinished, 6);
-        let mut bytes = peer.send_finished();
+        let mut bytes = peer.send_finished().unwrap();
         bytes[pos] ^= 0x01; // type 22 → 23 (still a valid type) at pos 0
         let err = expect_fatal(&mut srv, &mut peer, &bytes, A::BadRecordMac);
         assert_eq!(err, PeerMisbehaved::BadRecordMac.into(), "byte {pos}");
     }
     // And in application data once established.
     let (mut srv, mut peer) = server_at(ServerStage::Traffic, 7);
-    let mut bytes = peer.send_app_data(b"hello");
+    let mut bytes = peer.send_app_data(b"hello").unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0x80;
     expect_fatal(&mut srv, &mut peer, &bytes, A::BadRecordMac);
@@ -187,7 +189,13 @@ fn server_rejects_oversized_records_with_record_overflow() {
         .write
         .as_mut()
         .unwrap()
-        .seal(ContentType::ApplicationData, &vec![0x61; (1 << 14) + 1]);
+        .seal(
+            ContentType::ApplicationData.0,
+            ProtocolVersion::TLSv1_2.0,
+            &vec![0x61; (1 << 14) + 1],
+            None,
+        )
+        .unwrap();
     let bytes = record(
         ContentType::ApplicationData,
         ProtocolVersion::TLSv1_2,
@@ -208,7 +216,7 @@ fn server_rejects_a_record_with_another_version_after_the_hellos() {
     for v in [0x0301, 0x0302, 0x0304, 0x0300] {
         let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 12);
         peer.record_version = ProtocolVersion(v);
-        let bytes = peer.send_client_key_exchange();
+        let bytes = peer.send_client_key_exchange().unwrap();
         let err = expect_fatal(&mut srv, &mut peer, &bytes, A::ProtocolVersion);
         assert_eq!(
             err,
@@ -226,7 +234,7 @@ fn server_accepts_the_client_hello_in_any_tls_record_version() {
         let mut peer = Peer::new(Role::Client, 14);
         peer.record_version = ProtocolVersion(v);
         let ch = peer.default_client_hello();
-        let bytes = peer.send_client_hello(ch);
+        let bytes = peer.send_client_hello(ch).unwrap();
         exchange(&mut srv, &mut peer, &bytes);
         assert_eq!(srv.state_name(), "ExpectClientKeyExchange", "{v:#06x}");
     }
@@ -278,7 +286,7 @@ fn hello(
     let mut peer = Peer::new(Role::Client, 18);
     let mut ch = peer.default_client_hello();
     edit(&mut ch);
-    let bytes = peer.send_client_hello(ch);
+    let bytes = peer.send_client_hello(ch).unwrap();
     (srv, peer, bytes)
 }
 
@@ -311,9 +319,9 @@ fn server_negotiates_tls12_for_higher_client_versions() {
             panic!("{sh:?}")
         };
         assert_eq!(sh.server_version, ProtocolVersion::TLSv1_2);
-        let mut flight = peer.send_client_key_exchange();
-        flight.extend(peer.send_ccs());
-        flight.extend(peer.send_finished());
+        let mut flight = peer.send_client_key_exchange().unwrap();
+        flight.extend(peer.send_ccs().unwrap());
+        flight.extend(peer.send_finished().unwrap());
         exchange(&mut srv, &mut peer, &flight);
         assert_eq!(
             srv.handshake().map(|h| h.version),
@@ -364,7 +372,7 @@ fn server_rejects_a_hello_without_a_common_suite_with_handshake_failure() {
     let mut peer = Peer::new(Role::Client, 20);
     let mut ch = peer.default_client_hello();
     ch.cipher_suites = vec![AES128];
-    let bytes = peer.send_client_hello(ch);
+    let bytes = peer.send_client_hello(ch).unwrap();
     expect_fatal(&mut srv, &mut peer, &bytes, A::HandshakeFailure);
 }
 
@@ -445,7 +453,7 @@ fn server_rejects_malformed_client_hello_bytes_with_decode_error() {
     short[1..4].copy_from_slice(&((body_len - 1) as u32).to_be_bytes()[1..]);
     for bytes in [trailing, short] {
         let mut srv = server(Arc::new(server_config()), 22);
-        let wire = peer.send_record(ContentType::Handshake, &bytes);
+        let wire = peer.send_record(ContentType::Handshake, &bytes).unwrap();
         let err = expect_fatal(&mut srv, &mut peer, &wire, A::DecodeError);
         assert!(matches!(err, Error::InvalidMessage(_)));
     }
@@ -468,7 +476,7 @@ fn server_rejects_ccs_or_alert_inside_a_fragmented_handshake_message() {
     ] {
         let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 23);
         peer.max_fragment = 100;
-        let cke = peer.send_client_key_exchange();
+        let cke = peer.send_client_key_exchange().unwrap();
         let first = records(&cke).remove(0);
         let mut bytes = record(first.typ, first.version, &first.payload);
         bytes.extend(&between);
@@ -488,25 +496,28 @@ fn premaster_outcome(pm: &[u8], ciphertext: Option<Vec<u8>>, seed: u8) -> (A, Er
     let key = gauntlet_engine::pki::leaf_public_key(&pki("leaf.der")).unwrap();
     let ct =
         ciphertext.unwrap_or_else(|| key.pkcs1v15_encrypt_with_rng(&mut peer.rng, pm).unwrap());
-    let cke = peer.send_hs(hs(HandshakePayload::ClientKeyExchange(
-        EncryptedPreMasterSecret(ct),
-    )));
+    let cke = peer
+        .send_hs(hs(HandshakePayload::ClientKeyExchange(
+            EncryptedPreMasterSecret(ct),
+        )))
+        .unwrap();
     // What the client thinks the premaster is (48 bytes, padded if not).
     let mut mine = [0u8; 48];
     for (m, p) in mine.iter_mut().zip(pm) {
         *m = *p;
     }
-    peer.derive(&gauntlet_engine::crypto::Premaster::from_bytes(mine));
+    peer.derive(&gauntlet_engine::crypto::Premaster::from_bytes(mine))
+        .unwrap();
     // RFC 5246 §7.4.7.1: "MUST NOT generate an alert if processing an
     // RSA-encrypted premaster secret message fails": silence, no error.
     srv.feed(&cke, NOW);
     assert_eq!(srv.error(), None);
     assert!(drain(&mut srv).is_empty());
     assert_eq!(srv.state_name(), "ExpectChangeCipherSpec");
-    let mut rest = peer.send_ccs();
+    let mut rest = peer.send_ccs().unwrap();
     srv.feed(&rest, NOW);
     assert_eq!(srv.error(), None);
-    rest = peer.send_finished();
+    rest = peer.send_finished().unwrap();
     srv.feed(&rest, NOW);
     let err = srv
         .error()
@@ -561,9 +572,9 @@ fn server_treats_every_malformed_premaster_alike_and_fails_at_finished() {
     }
     // Control: a valid premaster completes.
     let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 50);
-    let mut flight = peer.send_client_key_exchange();
-    flight.extend(peer.send_ccs());
-    flight.extend(peer.send_finished());
+    let mut flight = peer.send_client_key_exchange().unwrap();
+    flight.extend(peer.send_ccs().unwrap());
+    flight.extend(peer.send_finished().unwrap());
     exchange(&mut srv, &mut peer, &flight);
     assert!(srv.handshake().is_some());
 }
@@ -574,13 +585,15 @@ fn server_treats_every_malformed_premaster_alike_and_fails_at_finished() {
 fn server_stops_silently_on_a_fatal_alert_from_the_client() {
     for stage in ServerStage::ALL {
         let (mut srv, mut peer) = server_at(stage, 51);
-        let bytes = peer.send_alert(AlertLevel::Fatal, A::HandshakeFailure);
+        let bytes = peer
+            .send_alert(AlertLevel::Fatal, A::HandshakeFailure)
+            .unwrap();
         srv.feed(&bytes, NOW);
         let err = Error::AlertReceived(A::HandshakeFailure);
         assert_eq!(srv.error(), Some(&err), "{stage:?}");
         assert_eq!(events(&mut srv), vec![Event::Failed(err)]);
         assert!(drain(&mut srv).is_empty(), "{stage:?}: answered an alert");
-        srv.feed(&peer.send_app_data(b"x"), NOW);
+        srv.feed(&peer.send_app_data(b"x").unwrap(), NOW);
         assert!(drain(&mut srv).is_empty() && events(&mut srv).is_empty());
     }
 }
@@ -590,12 +603,14 @@ fn server_stops_silently_on_a_fatal_alert_from_the_client() {
 #[test]
 fn server_reports_a_warning_alert_and_continues() {
     let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 52);
-    let bytes = peer.send_alert(AlertLevel::Warning, A::UserCanceled);
+    let bytes = peer
+        .send_alert(AlertLevel::Warning, A::UserCanceled)
+        .unwrap();
     srv.feed(&bytes, NOW);
     assert_eq!(events(&mut srv), vec![Event::PeerWarning(A::UserCanceled)]);
-    let mut flight = peer.send_client_key_exchange();
-    flight.extend(peer.send_ccs());
-    flight.extend(peer.send_finished());
+    let mut flight = peer.send_client_key_exchange().unwrap();
+    flight.extend(peer.send_ccs().unwrap());
+    flight.extend(peer.send_finished().unwrap());
     exchange(&mut srv, &mut peer, &flight);
     assert!(srv.handshake().is_some());
 }
@@ -612,7 +627,7 @@ fn server_rejects_malformed_alerts() {
         (vec![0, 40], A::IllegalParameter),
     ] {
         let (mut srv, mut peer) = server_at(ServerStage::ExpectClientKeyExchange, 53);
-        let bytes = peer.send_record(ContentType::Alert, &payload);
+        let bytes = peer.send_record(ContentType::Alert, &payload).unwrap();
         expect_fatal(&mut srv, &mut peer, &bytes, want);
     }
 }
@@ -623,7 +638,9 @@ fn server_rejects_malformed_alerts() {
 fn server_rejects_malformed_change_cipher_spec_with_decode_error() {
     for payload in [vec![2u8], vec![1, 1], vec![0]] {
         let (mut srv, mut peer) = server_at(ServerStage::ExpectChangeCipherSpec, 54);
-        let bytes = peer.send_record(ContentType::ChangeCipherSpec, &payload);
+        let bytes = peer
+            .send_record(ContentType::ChangeCipherSpec, &payload)
+            .unwrap();
         let err = expect_fatal(&mut srv, &mut peer, &bytes, A::DecodeError);
         assert_eq!(err, InvalidMessage::InvalidChangeCipherSpec.into());
     }
@@ -634,7 +651,9 @@ fn server_rejects_malformed_change_cipher_spec_with_decode_error() {
 #[test]
 fn server_rejects_an_oversized_handshake_message_from_its_header() {
     let (mut srv, mut peer) = server_at(ServerStage::ExpectClientHello, 55);
-    let bytes = peer.send_record(ContentType::Handshake, &[1, 0x01, 0x00, 0x01]);
+    let bytes = peer
+        .send_record(ContentType::Handshake, &[1, 0x01, 0x00, 0x01])
+        .unwrap();
     let err = expect_fatal(&mut srv, &mut peer, &bytes, A::DecodeError);
     assert_eq!(
         err,
@@ -651,7 +670,7 @@ fn server_does_not_resume_when_the_session_suite_is_not_offered() {
     peer.session_id = known_session(true).id;
     let mut ch = peer.default_client_hello();
     ch.cipher_suites = vec![AES256];
-    let bytes = peer.send_client_hello(ch);
+    let bytes = peer.send_client_hello(ch).unwrap();
     exchange(&mut srv, &mut peer, &bytes);
     assert_eq!(srv.state_name(), "ExpectClientKeyExchange");
     assert_ne!(peer.session_id, known_session(true).id);
@@ -663,7 +682,7 @@ fn server_does_not_resume_when_the_session_suite_is_not_offered() {
 #[test]
 fn server_completes_an_abbreviated_handshake_with_a_scripted_client() {
     let (mut srv, mut peer) = server_at(ServerStage::ResumedExpectFinished, 58);
-    let fin = peer.send_finished();
+    let fin = peer.send_finished().unwrap();
     srv.feed(&fin, NOW);
     assert_eq!(srv.error(), None);
     assert!(srv.handshake().unwrap().resumed);
@@ -700,9 +719,9 @@ fn server_accepts_a_client_hello_without_extensions() {
             )]
         });
         assert_eq!(sh.extensions, want);
-        let mut flight = peer.send_client_key_exchange();
-        flight.extend(peer.send_ccs());
-        flight.extend(peer.send_finished());
+        let mut flight = peer.send_client_key_exchange().unwrap();
+        flight.extend(peer.send_ccs().unwrap());
+        flight.extend(peer.send_finished().unwrap());
         exchange(&mut srv, &mut peer, &flight);
         assert!(!srv.handshake().unwrap().extended_master_secret);
     }

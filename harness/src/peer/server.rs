@@ -2,13 +2,16 @@
 //! transcript hash while it misbehaves as its `ServerBugs` say. It tests
 //! clients: each case is one connection from the client under test.
 
+use super::build::{self, handshake_msg as msg};
 use super::transport::Transport;
-use super::wire::{Ending, Incoming, Protect, Wire};
-use super::{apply_mutation, HsMsg, Mutation, Outcome};
+use super::wire::{Ending, Incoming, Wire};
+use super::{keys, rules, HsMsg, Mutation, Outcome};
 use gauntlet_engine::config::ServerKey;
-use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
-use gauntlet_engine::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType};
-use gauntlet_engine::msgs::{decode_handshake, ClientExtension, HandshakePayload};
+use gauntlet_engine::crypto::{self, SuiteParams};
+use gauntlet_engine::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
+};
+use gauntlet_engine::msgs::{decode_handshake, HandshakePayload};
 use gauntlet_engine::Provider;
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,7 +126,7 @@ pub fn run(
 ) -> Outcome {
     let mut wire = Wire::new(t, timeout);
     let res = run_inner(&mut wire, script, rng);
-    let records = wire.records_in;
+    let records = wire.records_in();
     match res {
         Ok(()) => Outcome::completed(records, false),
         Err(end) => Outcome::ended(end, records),
@@ -132,10 +135,6 @@ pub fn run(
 
 fn wrong(msg: impl Into<String>) -> Ending {
     Ending::Garbled(msg.into())
-}
-
-fn msg(typ: u8, body: &[u8]) -> Vec<u8> {
-    super::client::handshake_msg(typ, body)
 }
 
 /// What the ClientHello offered.
@@ -159,44 +158,9 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
     Ok(Hello {
         random: ch.random.0,
         version: ch.client_version.0,
-        ems: ch
-            .extensions
-            .iter()
-            .flatten()
-            .any(|e| matches!(e, ClientExtension::ExtendedMasterSecret)),
+        ems: rules::client_hello_ems(&ch),
         suites: ch.cipher_suites,
     })
-}
-
-fn ext_block(exts: &[(u16, Vec<u8>)]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (typ, b) in exts {
-        body.extend_from_slice(&typ.to_be_bytes());
-        body.extend_from_slice(&(b.len() as u16).to_be_bytes());
-        body.extend_from_slice(b);
-    }
-    let mut out = (body.len() as u16).to_be_bytes().to_vec();
-    out.extend(body);
-    out
-}
-
-fn send(
-    wire: &mut Wire<'_>,
-    transcript: &mut Vec<u8>,
-    which: HsMsg,
-    m: Vec<u8>,
-    bugs: &ServerBugs,
-) -> Result<(), Ending> {
-    let mut last: Option<Vec<u8>> = None;
-    for out in apply_mutation(which, &m, &bugs.mutations) {
-        // A repeat is rejected, not hashed, by the client.
-        if last.as_ref() != Some(&out) {
-            transcript.extend_from_slice(&out);
-        }
-        wire.send(ContentType::Handshake.0, &out, 1 << 14)?;
-        last = Some(out);
-    }
-    Ok(())
 }
 
 fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> Result<(), Ending> {
@@ -216,66 +180,77 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     };
     let params = SuiteParams::for_suite(suite).ok_or_else(|| wrong("no suite"))?;
     let hash = params.prf_hash;
-    let ems = script.ems && hello.ems;
+    let ems = rules::server_negotiates_ems(script.ems, hello.ems);
     let server_random: [u8; 32] = rng.array();
     let session_id: [u8; 32] = rng.array();
 
     // ServerHello
-    let mut sh = Vec::new();
-    sh.extend_from_slice(&b.server_version.unwrap_or(0x0303).to_be_bytes());
-    sh.extend_from_slice(&server_random);
-    sh.push(32);
-    sh.extend_from_slice(&session_id);
-    sh.extend_from_slice(&b.cipher_suite.unwrap_or(suite.0).to_be_bytes());
-    sh.push(b.compression.unwrap_or(0));
     let mut exts = b.extensions.clone().unwrap_or_else(|| {
-        let mut e = vec![(0xff01u16, vec![0u8])];
+        let mut e = vec![(
+            ExtensionType::RenegotiationInfo.0,
+            rules::renegotiation_info(&[]),
+        )];
         if ems {
-            e.push((23, vec![]));
+            e.push((ExtensionType::ExtendedMasterSecret.0, vec![]));
         }
         e
     });
     exts.extend(b.extra_extensions.iter().cloned());
-    sh.extend(ext_block(&exts));
+    let sh = build::server_hello(
+        b.server_version.unwrap_or(0x0303),
+        &server_random,
+        &session_id,
+        b.cipher_suite.unwrap_or(suite.0),
+        b.compression.unwrap_or(0),
+        &exts,
+    );
     wire.cork = true;
     if let Some(v) = b.record_version {
         wire.version = v;
     }
-    send(wire, &mut transcript, HsMsg::ServerHello, msg(2, &sh), b)?;
+    wire.send_handshake(
+        &mut transcript,
+        HsMsg::ServerHello,
+        &sh,
+        &b.mutations,
+        1 << 14,
+    )?;
     wire.version = 0x0303;
     if b.ccs == ServerCcsBug::Early {
         wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
     }
     if b.hello_request_during {
         // Not part of the transcript (RFC 5246 §7.4.9).
-        wire.send(ContentType::Handshake.0, &msg(0, &[]), 1 << 14)?;
+        wire.send(ContentType::Handshake.0, &build::hello_request(), 1 << 14)?;
     }
 
     // Certificate
     let chain = b.chain.clone().unwrap_or_else(|| script.chain.clone());
-    let mut list = Vec::new();
-    for c in &chain {
-        list.extend_from_slice(&(c.len() as u32).to_be_bytes()[1..]);
-        list.extend_from_slice(c);
-    }
-    let mut cert = (list.len() as u32).to_be_bytes()[1..].to_vec();
-    cert.extend(list);
-    send(wire, &mut transcript, HsMsg::Certificate, msg(11, &cert), b)?;
+    let cert = build::certificate(&chain);
+    wire.send_handshake(
+        &mut transcript,
+        HsMsg::Certificate,
+        &cert,
+        &b.mutations,
+        1 << 14,
+    )?;
     if b.server_key_exchange {
-        send(
-            wire,
+        // Under ServerHelloDone's mutations, as it always was.
+        let ske = msg(12, &[0, 0]);
+        wire.send_handshake(
             &mut transcript,
             HsMsg::ServerHelloDone,
-            msg(12, &[0, 0]),
-            b,
+            &ske,
+            &b.mutations,
+            1 << 14,
         )?;
     }
-    send(
-        wire,
+    wire.send_handshake(
         &mut transcript,
         HsMsg::ServerHelloDone,
-        msg(14, &[]),
-        b,
+        &build::server_hello_done(),
+        &b.mutations,
+        1 << 14,
     )?;
     wire.flush()?;
 
@@ -306,27 +281,21 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
             "client's premaster did not decrypt to 48 bytes with its hello version",
         ));
     }
-    let master = if ems {
-        crypto::extended_master_secret(hash, &pm, &hash.hash(&transcript))
-    } else {
-        crypto::master_secret(hash, &pm, &hello.random, &server_random)
-    };
-    let kb = crypto::key_block(hash, &master, &hello.random, &server_random, params.key_len)
-        .map_err(|e| Ending::Io(e.to_string()))?;
-    let theirs = Protect::new(kb.client_write_key(), *kb.client_write_iv()).map_err(Ending::Io)?;
-    let ours = Protect::new(kb.server_write_key(), *kb.server_write_iv()).map_err(Ending::Io)?;
+    let master = keys::master_secret(hash, &pm, ems, &hello.random, &server_random, &transcript);
+    let (theirs, ours) =
+        keys::directions(&params, &master, &hello.random, &server_random).map_err(Ending::Io)?;
 
     // The client's CCS and Finished.
     match wire.recv()? {
         Incoming::ChangeCipherSpec(p) if p == [1] => {}
         other => return Err(wrong(format!("expected ChangeCipherSpec, got {other:?}"))),
     }
-    wire.read = Some(theirs);
+    wire.reader.read = Some(theirs);
     let raw = match wire.recv()? {
         Incoming::Handshake { typ: 20, raw } => raw,
         other => return Err(wrong(format!("expected Finished, got {other:?}"))),
     };
-    let expected = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
+    let expected = keys::verify_data(hash, &master, crypto::CLIENT_FINISHED, &transcript);
     if raw.get(4..) != Some(&expected[..]) {
         return Err(wrong("client Finished does not verify"));
     }
@@ -348,18 +317,23 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     if b.app_data_before_finished {
         wire.send(ContentType::ApplicationData.0, b"early", 1 << 14)?;
     }
-    let mut vd = verify(hash, &master, crypto::SERVER_FINISHED, &transcript);
+    let mut vd = keys::verify_data(hash, &master, crypto::SERVER_FINISHED, &transcript);
     if b.bad_finished {
         vd[0] ^= 1;
     }
-    let fin = msg(20, &vd);
+    let fin = build::finished(&vd);
     if let Some(bit) = b.flip_finished_record_bit {
         let mut rec = wire.record_bytes(ContentType::Handshake.0, 0x0303, &fin, None)?;
-        let i = 5 + (bit / 8) % (rec.len() - 5);
-        rec[i] ^= 1 << (bit % 8);
+        super::record::flip_body_bit(&mut rec, bit);
         wire.send_raw(&rec)?;
     } else {
-        send(wire, &mut transcript, HsMsg::Finished, fin, b)?;
+        wire.send_handshake(
+            &mut transcript,
+            HsMsg::Finished,
+            &fin,
+            &b.mutations,
+            1 << 14,
+        )?;
     }
     wire.flush()?;
 
@@ -375,7 +349,7 @@ fn after_handshake(
     client_verify_data: &[u8],
 ) -> Result<(), Ending> {
     if b.hello_request_after {
-        wire.send(ContentType::Handshake.0, &msg(0, &[]), 1 << 14)?;
+        wire.send(ContentType::Handshake.0, &build::hello_request(), 1 << 14)?;
     }
     loop {
         match wire.recv() {
@@ -437,26 +411,6 @@ fn check_renegotiation_hello(raw: &[u8], client_verify_data: &[u8]) -> Result<()
     let HandshakePayload::ClientHello(ch) = m.payload else {
         return Err(wrong("expected a ClientHello"));
     };
-    let echoed = ch.extensions.iter().flatten().find_map(|e| match e {
-        ClientExtension::RenegotiationInfo(v) => Some(v.0.clone()),
-        _ => None,
-    });
-    match echoed {
-        Some(v) if v == client_verify_data => Ok(()),
-        Some(_) => Err(wrong(
-            "renegotiation ClientHello: renegotiation_info is not the client's verify_data",
-        )),
-        None => Err(wrong(
-            "renegotiation ClientHello without renegotiation_info",
-        )),
-    }
-}
-
-fn verify(
-    hash: PrfHash,
-    master: &crypto::MasterSecret,
-    label: &[u8],
-    transcript: &[u8],
-) -> [u8; 12] {
-    crypto::verify_data(hash, master, label, &hash.hash(transcript))
+    let echoed = rules::client_hello_renegotiation_info(&ch);
+    rules::check_renegotiating_hello(echoed.as_deref(), client_verify_data).map_err(wrong)
 }
