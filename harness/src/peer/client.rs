@@ -437,6 +437,11 @@ fn run_inner(
         let keys = keys(&master, &client_random, &flight, &params)?;
         let server_vd =
             expect_ccs_and_finished(wire, &mut transcript, hash, &master, keys.1, ccs_seen)?;
+        // Our flight in one write, as in a full handshake: sent record by
+        // record, a server that fails at its first record closes with the
+        // rest unread, and its kernel's reset can discard the alert that
+        // Nagle still held back.
+        wire.cork = !b.separate_writes;
         send_ccs(wire, b, keys.0, false)?;
         let vd = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
         let fin = build::finished(&vd);
