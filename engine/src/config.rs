@@ -6,7 +6,7 @@ use crate::crypto::MasterSecret;
 use crate::enums::CipherSuite;
 use crate::error::CertificateError;
 use crate::provider::UnixTime;
-use crate::record::MAX_PLAINTEXT;
+use crate::record::{MessageLimits, MAX_PLAINTEXT};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -50,6 +50,12 @@ pub struct ClientConfig {
     pub extended_master_secret: bool,
     /// Largest record plaintext we send (1..=2^14).
     pub max_fragment: usize,
+    /// Longest server Certificate body we accept (its certificate_list and
+    /// 3-byte length); default `MessageLimits::DEFAULT_MAX_CERTIFICATE`
+    /// (100 KiB, OpenSSL's default max_cert_list). A longer chain is
+    /// refused with illegal_parameter from the message header, before it is
+    /// buffered; the joiner holds at most this plus one record.
+    pub max_certificate_message: usize,
     /// Keep a transcript of every step.
     pub transcript: bool,
 }
@@ -61,6 +67,7 @@ impl ClientConfig {
             verifier,
             extended_master_secret: true,
             max_fragment: MAX_PLAINTEXT,
+            max_certificate_message: MessageLimits::DEFAULT_MAX_CERTIFICATE,
             transcript: true,
         }
     }

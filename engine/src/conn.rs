@@ -16,7 +16,9 @@ use crate::msgs::{
 };
 use crate::provider::{Provider, UnixTime};
 use crate::record::protection::{RecordOpener, RecordSealer};
-use crate::record::{fragment, Deframer, HandshakeJoiner, OpaqueRecord, RecordLimit};
+use crate::record::{
+    fragment, Deframer, FloodGuard, HandshakeJoiner, MessageLimits, OpaqueRecord, RecordLimit,
+};
 use crate::state::{self, Message, State};
 use crate::transcript::{Direction, Step, Transcript};
 use std::collections::VecDeque;
@@ -77,6 +79,8 @@ pub(crate) struct Core {
     /// Bytes pushed into the joiner since it was last renewed: an upper
     /// bound on the capacity it keeps.
     joiner_peak: usize,
+    /// Consecutive peer records that made no progress (CVE-2016-8610).
+    floods: FloodGuard,
     read: Option<RecordOpener>,
     write: Option<RecordSealer>,
     /// Keys for the peer's direction, installed when its CCS arrives.
@@ -86,8 +90,12 @@ pub(crate) struct Core {
     pub(crate) transcript: Transcript,
     pub(crate) provider: Provider,
     /// Every handshake message so far (HelloRequest excluded), for hashes.
-    /// Bounded by the fixed message sequence of one handshake (each message
-    /// at most `HandshakeJoiner::DEFAULT_MAX_MESSAGE`); emptied at completion.
+    /// Bounded by the fixed message sequence of one handshake, each message
+    /// received within its `MessageLimits` cap: a client receives at most
+    /// ServerHello, Certificate, CertificateRequest, ServerHelloDone and
+    /// Finished (~300 KiB with the default Certificate cap), a server
+    /// ClientHello, ClientKeyExchange and Finished (~192 KiB), each plus
+    /// what it sends; emptied at completion.
     pub(crate) handshake_bytes: Vec<u8>,
     max_fragment: usize,
     status: Status,
@@ -111,16 +119,23 @@ pub(crate) struct Context<'a> {
 }
 
 impl Core {
-    fn new(side: Side, provider: Provider, max_fragment: usize, transcript: bool) -> Self {
+    fn new(
+        side: Side,
+        provider: Provider,
+        max_fragment: usize,
+        transcript: bool,
+        limits: MessageLimits,
+    ) -> Self {
         Self {
             side,
             deframer: Deframer::new(),
             deframer_limit: RecordLimit::Plaintext,
             deframer_version: None,
             deframer_peak: 0,
-            joiner: HandshakeJoiner::default(),
+            joiner: HandshakeJoiner::new(limits),
             last_record_version: ProtocolVersion::TLSv1_2,
             joiner_peak: 0,
+            floods: FloodGuard::default(),
             read: None,
             write: None,
             pending_read: None,
@@ -314,8 +329,9 @@ impl Core {
 
     /// Gives back buffers sized by past traffic once they are empty, so an
     /// idle connection holds a few KiB whatever it carried before (a full
-    /// record leaves ~18 KiB in the deframer, a long certificate chain up to
-    /// 80 KiB in the joiner). Small ones are kept to avoid churn.
+    /// record leaves ~18 KiB in the deframer, a message up to its
+    /// `MessageLimits` cap plus a record in the joiner). Small ones are kept
+    /// to avoid churn.
     fn release_idle_buffers(&mut self) {
         const KEEP: usize = 4096;
         if self.deframer_peak > KEEP && self.deframer.buffered() == 0 {
@@ -328,7 +344,7 @@ impl Core {
             self.deframer_peak = 0;
         }
         if self.joiner_peak > KEEP && self.joiner.is_empty() {
-            self.joiner = HandshakeJoiner::default();
+            self.joiner = HandshakeJoiner::new(self.joiner.limits());
             self.joiner_peak = 0;
         }
         if self.out.is_empty() && self.out.capacity() > KEEP {
@@ -386,6 +402,9 @@ impl Connection {
             provider,
             config.max_fragment,
             config.transcript,
+            MessageLimits {
+                certificate: config.max_certificate_message,
+            },
         );
         let state = state::client::start(&mut core, config, server_name.to_string(), resume)?;
         core.state_name = state.name();
@@ -396,11 +415,14 @@ impl Connection {
     }
 
     pub fn server(config: Arc<ServerConfig>, provider: Provider) -> Self {
+        // Our server never requests a certificate, so a Certificate is
+        // unexpected_message before its length matters: default caps.
         let mut core = Core::new(
             Side::Server,
             provider,
             config.max_fragment,
             config.transcript,
+            MessageLimits::default(),
         );
         core.session_cache = config.session_cache.clone();
         let state = state::server::start(config);
@@ -534,15 +556,14 @@ impl Connection {
     /// One unit of work: a buffered handshake message, else one record.
     /// `Ok(false)` when nothing complete is buffered.
     fn step(&mut self, now: UnixTime) -> Result<bool, Error> {
+        // The type first (the state must await it), then the length (its
+        // cap, in `pop`), then the body (`decode_handshake`).
+        if let Some(typ) = self.core.joiner.pending_type() {
+            self.check_awaited(typ)?;
+        }
         if let Some(raw) = self.core.joiner.pop()? {
             let parsed = decode_handshake(&raw)?;
-            // RFC 5246 §7.4.1.1: a client ignores HelloRequest while it
-            // negotiates, and HelloRequest is never in the handshake hash.
-            // (Once established, `Traffic` refuses it with a warning.)
-            if self.core.side == Side::Client
-                && parsed.typ == HandshakeType::HelloRequest
-                && self.core.established.is_none()
-            {
+            if self.ignores_hello_request(parsed.typ) {
                 self.core.log(
                     Direction::Received,
                     ContentType::Handshake,
@@ -550,7 +571,14 @@ impl Connection {
                     || describe(&parsed.payload),
                     &raw,
                 );
+                self.core.floods.ignored_hello_request()?;
                 return Ok(true);
+            }
+            // Once established, a handshake message is a renegotiation
+            // request (the only types `Traffic` awaits), refused: no progress.
+            match self.core.established {
+                Some(_) => self.core.floods.renegotiation_request()?,
+                None => self.core.floods.progress(),
             }
             self.dispatch(
                 now,
@@ -583,6 +611,7 @@ impl Connection {
             }
             ContentType::ChangeCipherSpec => {
                 ChangeCipherSpecPayload::read_bytes(&plain)?;
+                self.core.floods.progress();
                 self.core.log(
                     Direction::Received,
                     ContentType::ChangeCipherSpec,
@@ -594,6 +623,11 @@ impl Connection {
             }
             ContentType::Alert => self.handle_alert(&plain)?,
             ContentType::ApplicationData => {
+                // RFC 5246 §6.2.1 allows empty ones; a run of them is bounded.
+                match plain.is_empty() {
+                    true => self.core.floods.empty_record()?,
+                    false => self.core.floods.progress(),
+                }
                 self.core.log(
                     Direction::Received,
                     ContentType::ApplicationData,
@@ -607,6 +641,40 @@ impl Connection {
             other => return Err(InvalidMessage::UnknownContentType(other).into()),
         }
         Ok(true)
+    }
+
+    /// RFC 5246 §7.4.1.1: a client ignores HelloRequest while it
+    /// negotiates, and HelloRequest is never in the handshake hash. (Once
+    /// established, `Traffic` refuses it with a warning.)
+    fn ignores_hello_request(&self, typ: HandshakeType) -> bool {
+        self.core.side == Side::Client
+            && typ == HandshakeType::HelloRequest
+            && self.core.established.is_none()
+    }
+
+    /// RFC 5246 §7.4 and §7.2.2 ("unexpected_message: An inappropriate
+    /// message was received"): a handshake type the current state does not
+    /// await, unassigned types included (§7.4 and Appendix A.4 give them no
+    /// meaning; OpenSSL and BoringSSL send unexpected_message), is refused
+    /// from the header, whatever the length or body that follow.
+    fn check_awaited(&self, typ: HandshakeType) -> Result<(), Error> {
+        if self.ignores_hello_request(typ) {
+            return Ok(());
+        }
+        let awaits = self
+            .state
+            .as_ref()
+            .ok_or(Error::Internal("no state to judge a message"))?
+            .awaits();
+        if awaits.handshake.contains(&typ) {
+            return Ok(());
+        }
+        Err(PeerMisbehaved::UnexpectedMessage {
+            expected: awaits.what,
+            got: ContentType::Handshake,
+            handshake: Some(typ),
+        }
+        .into())
     }
 
     fn dispatch(&mut self, now: UnixTime, typ: ContentType, msg: Message) -> Result<(), Error> {
@@ -667,7 +735,10 @@ impl Connection {
                 self.core.status = Status::Closed;
                 self.core.emit(Event::PeerClosed);
             }
-            (AlertLevel::Warning, desc) => self.core.emit(Event::PeerWarning(desc)),
+            (AlertLevel::Warning, desc) => {
+                self.core.floods.warning_alert()?;
+                self.core.emit(Event::PeerWarning(desc));
+            }
             (AlertLevel::Fatal, desc) => {
                 let err = Error::AlertReceived(desc);
                 self.core.status = Status::Failed;

@@ -33,8 +33,24 @@ pub enum InvalidMessage {
     CiphertextRecordTooLarge(usize),
     /// A zero-length record of a type that must carry data.
     EmptyRecord(ContentType),
-    /// A handshake message longer than this engine accepts.
-    HandshakeMessageTooLarge(usize),
+    /// A handshake message declaring a body longer than any well-formed
+    /// message of its type can be (`record::MessageLimits`), judged from
+    /// its header.
+    HandshakeMessageTooLarge {
+        typ: HandshakeType,
+        len: usize,
+        max: usize,
+    },
+    /// A legal handshake message longer than our configured cap (a
+    /// Certificate over `ClientConfig::max_certificate_message`).
+    HandshakeMessageOverLimit {
+        typ: HandshakeType,
+        len: usize,
+        max: usize,
+    },
+    /// The joiner was pushed more than one capped message and one record
+    /// without being drained (a caller that does not `pop` between pushes).
+    HandshakeBufferFull(usize),
     /// A ChangeCipherSpec whose payload is not exactly the byte 0x01.
     InvalidChangeCipherSpec,
     /// An alert record that is not exactly two bytes.
@@ -75,6 +91,18 @@ pub enum PeerMisbehaved {
     RenegotiationInfoMismatch,
     ExtendedMasterSecretMismatch,
     EmptyCertificateChain,
+    /// CVE-2016-8610: more consecutive warning alerts than
+    /// `record::MAX_CONSECUTIVE_WARNING_ALERTS`, with no progress between.
+    TooManyWarningAlerts,
+    /// More consecutive empty application-data records than
+    /// `record::MAX_CONSECUTIVE_EMPTY_RECORDS`.
+    TooManyEmptyRecords,
+    /// More consecutive HelloRequests ignored while negotiating than
+    /// `record::MAX_CONSECUTIVE_IGNORED_HELLO_REQUESTS`.
+    TooManyIgnoredHelloRequests,
+    /// More consecutive refused renegotiation requests than
+    /// `record::MAX_CONSECUTIVE_RENEGOTIATION_REQUESTS`.
+    TooManyRenegotiationRequests,
 }
 
 /// A certificate chain that does not validate.
@@ -133,13 +161,19 @@ impl Error {
                 }
                 M::BadRecordVersion(_) => AlertDescription::ProtocolVersion,
                 M::DuplicateExtension(_) | M::IllegalValue(_) => AlertDescription::IllegalParameter,
+                // The RFC names no alert for "legal but more than we
+                // accept"; OpenSSL and BoringSSL send illegal_parameter
+                // (SSL_R_EXCESSIVE_MESSAGE_SIZE) for a message over their
+                // max_cert_list.
+                M::HandshakeMessageOverLimit { .. } => AlertDescription::IllegalParameter,
                 M::MissingData(_)
                 | M::TrailingData(_)
                 | M::EmptyVector(_)
                 | M::VectorTooShort(_)
                 | M::VectorTooLong(_)
                 | M::BadVectorLength(_)
-                | M::HandshakeMessageTooLarge(_)
+                | M::HandshakeMessageTooLarge { .. }
+                | M::HandshakeBufferFull(_)
                 | M::InvalidChangeCipherSpec
                 | M::InvalidAlert => AlertDescription::DecodeError,
             },
@@ -147,6 +181,12 @@ impl Error {
                 P::UnexpectedMessage { .. }
                 | P::EarlyChangeCipherSpec
                 | P::ApplicationDataBeforeFinished => AlertDescription::UnexpectedMessage,
+                // OpenSSL: SSL_R_TOO_MANY_WARN_ALERTS and (MAX_EMPTY_RECORDS)
+                // SSL_R_RECORD_TOO_SMALL, both with unexpected_message.
+                P::TooManyWarningAlerts
+                | P::TooManyEmptyRecords
+                | P::TooManyIgnoredHelloRequests
+                | P::TooManyRenegotiationRequests => AlertDescription::UnexpectedMessage,
                 P::SelectedUnofferedCipherSuite
                 | P::SelectedUnofferedCompression
                 | P::ResumedWithDifferentSuite => AlertDescription::IllegalParameter,

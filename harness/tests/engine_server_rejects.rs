@@ -646,18 +646,24 @@ fn server_rejects_malformed_change_cipher_spec_with_decode_error() {
     }
 }
 
-// The joiner's bound: a handshake message declaring more than 64 KiB is
+// The joiner's bound: a ClientHello declaring more than any legal one can
+// hold (131,396 bytes: every vector at its RFC 5246 §7.4.1.2 ceiling) is
 // refused from its header → decode_error, before its body is buffered.
 #[test]
 fn server_rejects_an_oversized_handshake_message_from_its_header() {
     let (mut srv, mut peer) = server_at(ServerStage::ExpectClientHello, 55);
     let bytes = peer
-        .send_record(ContentType::Handshake, &[1, 0x01, 0x00, 0x01])
+        .send_record(ContentType::Handshake, &[1, 0x02, 0x01, 0x45])
         .unwrap();
     let err = expect_fatal(&mut srv, &mut peer, &bytes, A::DecodeError);
     assert_eq!(
         err,
-        InvalidMessage::HandshakeMessageTooLarge(0x1_0001).into()
+        InvalidMessage::HandshakeMessageTooLarge {
+            typ: HandshakeType::ClientHello,
+            len: 131_397,
+            max: 131_396
+        }
+        .into()
     );
 }
 

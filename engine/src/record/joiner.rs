@@ -1,7 +1,13 @@
 //! Handshake-record payloads → whole handshake messages. A message may span
-//! records and a record may hold several messages; a message's declared
-//! length is judged as soon as its 4-byte header is complete, so memory is
-//! bounded by one maximum message plus one record.
+//! records and a record may hold several messages. Each message's declared
+//! length is judged against its type's cap (`MessageLimits`) as soon as its
+//! 4-byte header is complete, before its body is waited for, so memory is
+//! bounded by the largest cap plus one record.
+//!
+//! The joiner judges lengths, not types: whether the current state awaits a
+//! type is the connection's call, made (from `pending_type`) before `pop`
+//! judges the length, so a message of the wrong type is `unexpected_message`
+//! whatever its length or body (RFC 5246 §7.4, §7.2.2).
 
 use super::MAX_PLAINTEXT;
 use crate::codec::{Codec, Reader, U24};
@@ -11,28 +17,110 @@ use crate::error::InvalidMessage;
 /// Type and u24 length.
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
 
+/// The longest body (header excluded) accepted per handshake type. Where the
+/// RFC's structure bounds a message, the cap is that bound, so every legal
+/// message fits and a longer one is malformed (`HandshakeMessageTooLarge`,
+/// decode_error: RFC 5246 §7.2.2 "the length of the message was
+/// incorrect"). Certificate has no useful structural bound (2^24-1), so its
+/// cap is configured (`ClientConfig::max_certificate_message`) and a longer
+/// chain, legal but more than we accept, is `HandshakeMessageOverLimit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageLimits {
+    /// Certificate body: the certificate_list and its 3-byte length.
+    pub certificate: usize,
+}
+
+impl Default for MessageLimits {
+    fn default() -> Self {
+        Self {
+            certificate: Self::DEFAULT_MAX_CERTIFICATE,
+        }
+    }
+}
+
+impl MessageLimits {
+    /// 100 KiB: OpenSSL's default `max_cert_list` (SSL_CTX_set_max_cert_list).
+    pub const DEFAULT_MAX_CERTIFICATE: usize = 100 * 1024;
+    /// RFC 5246 §7.4.1.1 HelloRequest and §7.4.5 ServerHelloDone: `struct { }`.
+    pub const MAX_EMPTY: usize = 0;
+    /// RFC 5246 §7.4.1.2 ClientHello with every vector at its ceiling:
+    /// version 2 + random 32 + session_id 1+32 + cipher_suites 2+(2^16-2) +
+    /// compression_methods 1+(2^8-1) + extensions 2+(2^16-1) = 131,396
+    /// (OpenSSL's CLIENT_HELLO_MAX_LENGTH is the same number).
+    pub const MAX_CLIENT_HELLO: usize =
+        2 + 32 + (1 + 32) + (2 + 0xfffe) + (1 + 0xff) + (2 + 0xffff);
+    /// RFC 5246 §7.4.1.3 ServerHello: version 2 + random 32 + session_id
+    /// 1+32 + cipher_suite 2 + compression_method 1 + extensions 2+(2^16-1).
+    pub const MAX_SERVER_HELLO: usize = 2 + 32 + (1 + 32) + 2 + 1 + (2 + 0xffff);
+    /// RFC 5246 §7.4.4 CertificateRequest: certificate_types 1+(2^8-1) +
+    /// supported_signature_algorithms 2+(2^16-2) + certificate_authorities
+    /// 2+(2^16-1).
+    pub const MAX_CERTIFICATE_REQUEST: usize = (1 + 0xff) + (2 + 0xfffe) + (2 + 0xffff);
+    /// RFC 5246 §7.4.7.1: RSA `EncryptedPreMasterSecret`, 2+(2^16-1).
+    pub const MAX_CLIENT_KEY_EXCHANGE: usize = 2 + 0xffff;
+    /// RFC 5077 §3.3 NewSessionTicket: lifetime 4 + ticket 2+(2^16-1).
+    pub const MAX_NEW_SESSION_TICKET: usize = 4 + 2 + 0xffff;
+    /// RFC 5246 §7.4.9: verify_data is 12 bytes for our suites; the cap only
+    /// bounds memory (OpenSSL's FINISHED_MAX_LENGTH), so a Finished of 13 to
+    /// 64 bytes still gets the state's precise `TrailingData("verify_data")`.
+    pub const MAX_FINISHED: usize = 64;
+    /// Types no state of ours awaits (ServerKeyExchange, CertificateVerify,
+    /// CertificateStatus, unassigned ones): the connection refuses them as
+    /// unexpected before their length matters; this cap (the former single
+    /// 64 KiB cap) serves standalone users of the joiner, such as the
+    /// harness replaying other stacks' transcripts.
+    pub const MAX_OTHER: usize = 0x1_0000;
+
+    /// The cap for a body of type `typ`.
+    pub fn max_len(&self, typ: HandshakeType) -> usize {
+        match typ {
+            HandshakeType::HelloRequest | HandshakeType::ServerHelloDone => Self::MAX_EMPTY,
+            HandshakeType::ClientHello => Self::MAX_CLIENT_HELLO,
+            HandshakeType::ServerHello => Self::MAX_SERVER_HELLO,
+            HandshakeType::Certificate => self.certificate,
+            HandshakeType::CertificateRequest => Self::MAX_CERTIFICATE_REQUEST,
+            HandshakeType::ClientKeyExchange => Self::MAX_CLIENT_KEY_EXCHANGE,
+            HandshakeType::NewSessionTicket => Self::MAX_NEW_SESSION_TICKET,
+            HandshakeType::Finished => Self::MAX_FINISHED,
+            _ => Self::MAX_OTHER,
+        }
+    }
+
+    /// Judges a declared body length for `typ`.
+    pub fn check(&self, typ: HandshakeType, len: usize) -> Result<(), InvalidMessage> {
+        let max = self.max_len(typ);
+        if len <= max {
+            Ok(())
+        } else if typ == HandshakeType::Certificate {
+            Err(InvalidMessage::HandshakeMessageOverLimit { typ, len, max })
+        } else {
+            Err(InvalidMessage::HandshakeMessageTooLarge { typ, len, max })
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
-    max_message: usize,
+    limits: MessageLimits,
 }
 
 impl Default for HandshakeJoiner {
     fn default() -> Self {
-        Self::new(Self::DEFAULT_MAX_MESSAGE)
+        Self::new(MessageLimits::default())
     }
 }
 
 impl HandshakeJoiner {
-    /// Large enough for a long certificate chain; peers that need more are
-    /// refused with `decode_error` rather than buffered without bound.
-    pub const DEFAULT_MAX_MESSAGE: usize = 0x1_0000;
-
-    pub fn new(max_message: usize) -> Self {
+    pub fn new(limits: MessageLimits) -> Self {
         Self {
             buf: Vec::new(),
-            max_message,
+            limits,
         }
+    }
+
+    pub fn limits(&self) -> MessageLimits {
+        self.limits
     }
 
     /// True when no partial message is pending: only then may a record of
@@ -41,51 +129,52 @@ impl HandshakeJoiner {
         self.buf.is_empty()
     }
 
-    /// Appends one handshake record's payload. The buffer never holds more
-    /// than one maximum message, its header and one record: past that this
-    /// is `HandshakeMessageTooLarge`. Complete messages count too, so the
-    /// caller drains `pop` before pushing again.
+    /// Appends one handshake record's payload. The caller drains `pop`
+    /// (which judges the pending header) before pushing again, so the
+    /// buffer holds at most the pending message's header and capped body
+    /// plus one record; more than that is `HandshakeBufferFull`.
     pub fn push(&mut self, fragment: &[u8]) -> Result<(), InvalidMessage> {
-        if self.buf.len() + fragment.len() > self.max_message + HANDSHAKE_HEADER_LEN + MAX_PLAINTEXT
-        {
-            return Err(InvalidMessage::HandshakeMessageTooLarge(
-                self.buf.len() + fragment.len(),
-            ));
+        let cap = match self.header() {
+            Some((typ, _)) => HANDSHAKE_HEADER_LEN + self.limits.max_len(typ),
+            None => HANDSHAKE_HEADER_LEN,
+        };
+        let len = self.buf.len() + fragment.len();
+        if len > cap + MAX_PLAINTEXT {
+            return Err(InvalidMessage::HandshakeBufferFull(len));
         }
         self.buf.extend_from_slice(fragment);
-        self.check_pending()
+        Ok(())
+    }
+
+    /// The type of the first pending message, once its header is complete:
+    /// what the connection judges before `pop` judges the length.
+    pub fn pending_type(&self) -> Option<HandshakeType> {
+        self.header().map(|(typ, _)| typ)
     }
 
     /// The next complete message (header included, as the transcript hash
-    /// needs it), or `None` while one is still partial.
+    /// needs it), or `None` while one is still partial. The pending
+    /// message's declared length is judged here as soon as its header is
+    /// complete, before its body is waited for.
     pub fn pop(&mut self) -> Result<Option<Vec<u8>>, InvalidMessage> {
-        let Some(len) = self.pending_len()? else {
+        let Some((typ, len)) = self.header() else {
             return Ok(None);
         };
+        self.limits.check(typ, len)?;
         let end = HANDSHAKE_HEADER_LEN + len;
-        if self.buf.len() < end {
+        let Some(msg) = self.buf.get(..end).map(<[u8]>::to_vec) else {
             return Ok(None);
-        }
-        let msg = self.buf[..end].to_vec();
+        };
         self.buf.drain(..end);
         Ok(Some(msg))
     }
 
-    fn check_pending(&self) -> Result<(), InvalidMessage> {
-        self.pending_len().map(|_| ())
-    }
-
-    fn pending_len(&self) -> Result<Option<usize>, InvalidMessage> {
-        let Some(header) = self.buf.get(..HANDSHAKE_HEADER_LEN) else {
-            return Ok(None);
-        };
+    fn header(&self) -> Option<(HandshakeType, usize)> {
+        let header = self.buf.get(..HANDSHAKE_HEADER_LEN)?;
         let mut r = Reader::new(header);
-        let _typ = HandshakeType::read(&mut r)?;
-        let len = usize::from(U24::read(&mut r)?);
-        if len > self.max_message {
-            return Err(InvalidMessage::HandshakeMessageTooLarge(len));
-        }
-        Ok(Some(len))
+        let typ = HandshakeType::read(&mut r).ok()?;
+        let len = U24::read(&mut r).ok()?;
+        Some((typ, usize::from(len)))
     }
 }
 
@@ -141,26 +230,59 @@ mod tests {
 
     #[test]
     fn rejects_a_declared_length_over_the_limit_before_the_body_arrives() {
-        let mut j = HandshakeJoiner::new(1000);
+        let limits = MessageLimits { certificate: 1000 };
+        let mut j = HandshakeJoiner::new(limits);
+        j.push(&[11, 0, 0x03, 0xe9]).unwrap();
         assert_eq!(
-            j.push(&[11, 0, 0x03, 0xe9]),
-            Err(InvalidMessage::HandshakeMessageTooLarge(1001))
+            j.pop(),
+            Err(InvalidMessage::HandshakeMessageOverLimit {
+                typ: HandshakeType::Certificate,
+                len: 1001,
+                max: 1000
+            })
         );
-        let mut j = HandshakeJoiner::new(1000);
+        let mut j = HandshakeJoiner::new(limits);
         j.push(&[11, 0, 0x03, 0xe8]).unwrap();
+        assert!(j.pop().unwrap().is_none());
+        // A structural cap: no ClientHello is longer than 131,396 bytes.
+        let mut j = HandshakeJoiner::default();
+        j.push(&[1, 0x02, 0x01, 0x45]).unwrap();
+        assert_eq!(
+            j.pop(),
+            Err(InvalidMessage::HandshakeMessageTooLarge {
+                typ: HandshakeType::ClientHello,
+                len: 131_397,
+                max: 131_396
+            })
+        );
+        let mut j = HandshakeJoiner::default();
+        j.push(&[1, 0x02, 0x01, 0x44]).unwrap();
         assert!(j.pop().unwrap().is_none());
     }
 
     #[test]
+    fn joins_a_maximal_client_hello_spanning_nine_records() {
+        let m = msg(1, &vec![7; MessageLimits::MAX_CLIENT_HELLO]);
+        let mut j = HandshakeJoiner::default();
+        let mut got = Vec::new();
+        for part in m.chunks(MAX_PLAINTEXT) {
+            j.push(part).unwrap();
+            got.extend(drain(&mut j));
+        }
+        assert_eq!(got, vec![m]);
+        assert!(j.is_empty());
+    }
+
+    #[test]
     fn never_buffers_more_than_one_message_plus_one_record() {
-        let mut j = HandshakeJoiner::new(1000);
+        let mut j = HandshakeJoiner::new(MessageLimits { certificate: 1000 });
         // A peer that declares a legal length but keeps sending without the
         // caller draining: capped.
         j.push(&msg(11, &[0; 1000])[..500]).unwrap();
         let big = vec![0u8; MAX_PLAINTEXT + 600];
         assert!(matches!(
             j.push(&big),
-            Err(InvalidMessage::HandshakeMessageTooLarge(_))
+            Err(InvalidMessage::HandshakeBufferFull(_))
         ));
     }
 }

@@ -7,12 +7,12 @@ use super::{
     derive_keys, master_secret, our_finished, require_handshake, suite_params, ExpectCcs,
     Negotiated,
 };
-use super::{Message, State};
+use super::{Awaits, Message, State};
 use crate::config::{ClientConfig, Session};
 use crate::conn::{Context, Core};
 use crate::crypto::{self, Premaster};
 use crate::enums::{
-    Compression, HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
+    Compression, HandshakeType, HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
 };
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::{
@@ -90,6 +90,13 @@ struct ExpectServerHello {
 impl State for ExpectServerHello {
     fn name(&self) -> &'static str {
         "ExpectServerHello"
+    }
+
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "ServerHello",
+            handshake: &[HandshakeType::ServerHello],
+        }
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
@@ -175,6 +182,13 @@ impl State for ExpectCertificate {
         "ExpectCertificate"
     }
 
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "Certificate",
+            handshake: &[HandshakeType::Certificate],
+        }
+    }
+
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
         let chain = require_handshake!(cx, m, "Certificate",
             HandshakePayload::Certificate(c) => c);
@@ -214,6 +228,21 @@ struct ExpectServerHelloDone {
 impl State for ExpectServerHelloDone {
     fn name(&self) -> &'static str {
         "ExpectServerHelloDone"
+    }
+
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "ServerHelloDone",
+            handshake: if self.certificate_requested {
+                &[HandshakeType::ServerHelloDone]
+            } else {
+                // RFC 5246 §7.4.4: at most one CertificateRequest first.
+                &[
+                    HandshakeType::CertificateRequest,
+                    HandshakeType::ServerHelloDone,
+                ]
+            },
+        }
     }
 
     fn handle(

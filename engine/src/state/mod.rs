@@ -39,8 +39,20 @@ impl Message {
     }
 }
 
+/// What a state awaits. The connection judges a handshake message's type
+/// against `handshake` from its header, before the body is decoded (RFC
+/// 5246 §7.4: the type says what the body is, so a type the state does not
+/// await is unexpected_message whatever its body; §7.2.2).
+pub(crate) struct Awaits {
+    /// What the state waits for, as errors name it.
+    pub(crate) what: &'static str,
+    /// The handshake types `handle` takes.
+    pub(crate) handshake: &'static [HandshakeType],
+}
+
 pub(crate) trait State: Send {
     fn name(&self) -> &'static str;
+    fn awaits(&self) -> Awaits;
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error>;
 }
 
@@ -96,11 +108,23 @@ pub(crate) fn handshake_hash(cx: &Context<'_>, hash: PrfHash) -> Vec<u8> {
 pub(crate) struct Traffic {
     /// Held, never read: its presence is the point.
     _peer_finished: crate::crypto::FinishedVerified,
+    /// Which renegotiation request this side refuses.
+    side: crate::conn::Side,
 }
 
 impl State for Traffic {
     fn name(&self) -> &'static str {
         "Traffic"
+    }
+
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "application data",
+            handshake: match self.side {
+                crate::conn::Side::Server => &[HandshakeType::ClientHello],
+                crate::conn::Side::Client => &[HandshakeType::HelloRequest],
+            },
+        }
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
@@ -265,6 +289,13 @@ impl State for ExpectCcs {
         "ExpectChangeCipherSpec"
     }
 
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "ChangeCipherSpec",
+            handshake: &[],
+        }
+    }
+
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
         match m {
             Message::ChangeCipherSpec => {
@@ -292,6 +323,13 @@ pub(crate) struct ExpectFinished {
 impl State for ExpectFinished {
     fn name(&self) -> &'static str {
         "ExpectFinished"
+    }
+
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "Finished",
+            handshake: &[HandshakeType::Finished],
+        }
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
@@ -330,6 +368,7 @@ impl State for ExpectFinished {
         })?;
         Ok(Box::new(Traffic {
             _peer_finished: peer_finished,
+            side: cx.core.side,
         }))
     }
 }

@@ -3,11 +3,11 @@
 //! ExpectFinished → Traffic.
 
 use super::{derive_keys, our_finished, require_handshake, suite_params, ExpectCcs, Negotiated};
-use super::{Message, State};
+use super::{Awaits, Message, State};
 use crate::config::{ServerConfig, Session};
 use crate::conn::Context;
 use crate::crypto;
-use crate::enums::{CipherSuite, Compression, ProtocolVersion};
+use crate::enums::{CipherSuite, Compression, HandshakeType, ProtocolVersion};
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::{
     CertificatePayload, ClientExtension, ClientHelloPayload, HandshakeMessagePayload,
@@ -118,6 +118,13 @@ impl State for ExpectClientHello {
         "ExpectClientHello"
     }
 
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "ClientHello",
+            handshake: &[HandshakeType::ClientHello],
+        }
+    }
+
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
         let ch = require_handshake!(cx, m, "ClientHello", HandshakePayload::ClientHello(ch) => ch);
         let offer = self.check_offer(&ch)?;
@@ -222,6 +229,13 @@ struct ExpectClientKeyExchange {
 impl State for ExpectClientKeyExchange {
     fn name(&self) -> &'static str {
         "ExpectClientKeyExchange"
+    }
+
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "ClientKeyExchange",
+            handshake: &[HandshakeType::ClientKeyExchange],
+        }
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
