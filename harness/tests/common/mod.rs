@@ -15,6 +15,7 @@ use gauntlet_engine::msgs::{
     Asn1Cert, CertificatePayload, EncryptedPreMasterSecret, HandshakeMessagePayload,
     HandshakePayload, SignatureAndHashAlgorithm,
 };
+use gauntlet_engine::record::Deframer;
 use gauntlet_engine::{ClientConfig, Connection, Event, ServerConfig, Session, SessionCache};
 pub use gauntlet_harness::peer::{Action, Got, HsMsg, Peer, Role};
 use std::sync::Arc;
@@ -33,10 +34,21 @@ pub fn server_peer(seed: u8) -> Peer {
     Peer::server(seed, leaf_chain(), leaf_key())
 }
 
-/// What the peer reads from the engine, which must all be readable (the
-/// engine's records authenticate and decode).
+/// What the peer reads from the engine, which must all be readable: every
+/// record passes the engine's own strict framing (known type, length within
+/// 2^14, RFC 5246 §6.2.1; the peer's reader is permissive by design), and
+/// authenticates and decodes.
 #[track_caller]
 pub fn read_clean(peer: &mut Peer, bytes: &[u8]) -> Vec<Got> {
+    let mut deframer = Deframer::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let n = deframer.read(rest);
+        rest = &rest[n..];
+        while let Some(_record) = deframer.pop().expect("the engine sent a bad record") {}
+        assert!(n > 0 || rest.is_empty(), "the engine sent a partial record");
+    }
+    assert_eq!(deframer.buffered(), 0, "the engine sent a partial record");
     let got = peer.read(bytes);
     assert!(
         !got.iter().any(|g| matches!(g, Got::Unreadable(_))),
