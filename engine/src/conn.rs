@@ -18,7 +18,7 @@ use crate::provider::{Provider, UnixTime};
 use crate::record::protection::{RecordOpener, RecordSealer};
 use crate::record::{fragment, Deframer, HandshakeJoiner, OpaqueRecord, RecordLimit};
 use crate::state::{self, Message, State};
-use crate::transcript::{Direction, Step, Transcript};
+use crate::transcript::{Direction, StateId, Step, Transcript};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -96,7 +96,7 @@ pub(crate) struct Core {
     pub(crate) session_cache: Option<Arc<Mutex<SessionCache>>>,
     /// Client random and master secret, for the NSS key log.
     pub(crate) secrets: Option<([u8; 32], Arc<MasterSecret>)>,
-    state_name: &'static str,
+    state: StateId,
     error: Option<Error>,
 }
 
@@ -133,7 +133,7 @@ impl Core {
             session: None,
             session_cache: None,
             secrets: None,
-            state_name: "Start",
+            state: StateId::Start,
             error: None,
         }
     }
@@ -180,8 +180,8 @@ impl Core {
             what,
             decoded: Some(decoded()),
             bytes: bytes.to_vec(),
-            state_before: self.state_name,
-            state_after: self.state_name,
+            state_before: self.state,
+            state_after: self.state,
         });
     }
 
@@ -197,8 +197,8 @@ impl Core {
             what: what.to_string(),
             decoded: None,
             bytes: bytes.to_vec(),
-            state_before: self.state_name,
-            state_after: self.state_name,
+            state_before: self.state,
+            state_after: self.state,
         });
     }
 
@@ -362,7 +362,7 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("side", &self.core.side)
-            .field("state", &self.core.state_name)
+            .field("state", &self.core.state)
             .field("status", &self.core.status)
             .finish()
     }
@@ -384,7 +384,7 @@ impl Connection {
             config.transcript,
         );
         let state = state::client::start(&mut core, config, server_name.to_string(), resume)?;
-        core.state_name = state.name();
+        core.state = state.id();
         Ok(Self {
             core,
             state: Some(state),
@@ -400,7 +400,7 @@ impl Connection {
         );
         core.session_cache = config.session_cache.clone();
         let state = state::server::start(config);
-        core.state_name = state.name();
+        core.state = state.id();
         Self {
             core,
             state: Some(state),
@@ -512,6 +512,11 @@ impl Connection {
         self.core.session.as_ref()
     }
 
+    /// The master secret once keys are derived (as in the key log line).
+    pub fn master_secret(&self) -> Option<&MasterSecret> {
+        self.core.secrets.as_ref().map(|(_, master)| &**master)
+    }
+
     /// The NSS key log line (`CLIENT_RANDOM …`) once keys are derived.
     pub fn key_log_line(&self) -> Option<String> {
         let (random, master) = self.core.secrets.as_ref()?;
@@ -522,9 +527,14 @@ impl Connection {
         &self.core.transcript
     }
 
-    /// The name of the state awaiting the next message.
+    /// The state awaiting the next message.
+    pub fn state(&self) -> StateId {
+        self.core.state
+    }
+
+    /// Its name, as transcripts render it.
     pub fn state_name(&self) -> &'static str {
-        self.core.state_name
+        self.core.state.name()
     }
 
     /// One unit of work: a buffered handshake message, else one record.
@@ -620,13 +630,13 @@ impl Connection {
             .state
             .take()
             .ok_or(Error::Internal("no state to handle a message"))?;
-        let before = state.name();
+        let before = state.id();
         let mut cx = Context {
             core: &mut self.core,
             now,
         };
         let next = state.handle(&mut cx, msg)?;
-        let after = next.name();
+        let after = next.id();
         if before != after {
             self.core.transcript.push(Step {
                 direction: Direction::Local,
@@ -639,7 +649,7 @@ impl Connection {
                 state_after: after,
             });
         }
-        self.core.state_name = after;
+        self.core.state = after;
         self.state = Some(next);
         Ok(())
     }

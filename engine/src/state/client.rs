@@ -6,7 +6,7 @@ use super::{
     derive_keys, master_secret, our_finished, require_handshake, suite_params, ExpectCcs,
     Negotiated,
 };
-use super::{Message, State};
+use super::{Message, State, StateId};
 use crate::config::{ClientConfig, Session};
 use crate::conn::{Context, Core};
 use crate::crypto::{self, Premaster};
@@ -87,8 +87,8 @@ struct ExpectServerHello {
 }
 
 impl State for ExpectServerHello {
-    fn name(&self) -> &'static str {
-        "ExpectServerHello"
+    fn id(&self) -> StateId {
+        StateId::ExpectServerHello
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
@@ -170,8 +170,8 @@ struct ExpectCertificate {
 }
 
 impl State for ExpectCertificate {
-    fn name(&self) -> &'static str {
-        "ExpectCertificate"
+    fn id(&self) -> StateId {
+        StateId::ExpectCertificate
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
@@ -203,8 +203,8 @@ struct ExpectServerHelloDone {
 }
 
 impl State for ExpectServerHelloDone {
-    fn name(&self) -> &'static str {
-        "ExpectServerHelloDone"
+    fn id(&self) -> StateId {
+        StateId::ExpectServerHelloDone
     }
 
     fn handle(

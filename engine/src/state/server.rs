@@ -3,7 +3,7 @@
 //! ExpectFinished → Traffic.
 
 use super::{derive_keys, our_finished, require_handshake, suite_params, ExpectCcs, Negotiated};
-use super::{Message, State};
+use super::{Message, State, StateId};
 use crate::config::{ServerConfig, Session};
 use crate::conn::Context;
 use crate::crypto;
@@ -114,8 +114,8 @@ impl ExpectClientHello {
 }
 
 impl State for ExpectClientHello {
-    fn name(&self) -> &'static str {
-        "ExpectClientHello"
+    fn id(&self) -> StateId {
+        StateId::ExpectClientHello
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
@@ -220,8 +220,8 @@ struct ExpectClientKeyExchange {
 }
 
 impl State for ExpectClientKeyExchange {
-    fn name(&self) -> &'static str {
-        "ExpectClientKeyExchange"
+    fn id(&self) -> StateId {
+        StateId::ExpectClientKeyExchange
     }
 
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
