@@ -246,29 +246,24 @@ mod seeds {
             ("no-sni-no-cache", ConnFlags::BIT5),
         ];
         for (name, flags) in cases {
-            let (cf, sf) = engine_flights(flags, FuzzCrypto::NoSecurity);
-            c.insert(
-                ("server", format!("no-security-engine-{name}")),
-                [vec![flags], fuzzing::join_chunks(&cf)].concat(),
-            );
-            c.insert(
-                ("client", format!("no-security-engine-{name}")),
-                [vec![flags], fuzzing::join_chunks(&sf)].concat(),
-            );
-            let (cf, sf) = engine_flights(flags, FuzzCrypto::Real);
-            c.insert(
-                ("server", format!("engine-{name}")),
-                [vec![flags], fuzzing::join_chunks(&cf)].concat(),
-            );
-            c.insert(
-                ("client", format!("engine-{name}")),
-                [vec![flags], fuzzing::join_chunks(&sf)].concat(),
-            );
-            if name == "full" || name == "small-records" {
-                c.insert(
-                    ("deframer", format!("engine-{name}-c2s")),
-                    [vec![1u8], cf.concat()].concat(),
-                );
+            for (prefix, crypto) in [
+                ("no-security-engine", FuzzCrypto::NoSecurity),
+                ("engine", FuzzCrypto::Real),
+            ] {
+                // The client's flights go to the fuzzed server, and back.
+                let (cf, sf) = engine_flights(flags, crypto);
+                for (target, flights) in [("server", &cf), ("client", &sf)] {
+                    c.insert(
+                        (target, format!("{prefix}-{name}")),
+                        [vec![flags], fuzzing::join_chunks(flights)].concat(),
+                    );
+                }
+                if crypto == FuzzCrypto::Real && (name == "full" || name == "small-records") {
+                    c.insert(
+                        ("deframer", format!("engine-{name}-c2s")),
+                        [vec![1u8], cf.concat()].concat(),
+                    );
+                }
             }
         }
 

@@ -270,13 +270,42 @@ impl Sequence {
     }
 }
 
-/// Protects outgoing records of one direction.
+/// What a sealer or opener holds: one direction's keyed AEAD, its salt and
+/// the next sequence number.
 #[derive(Debug)]
-pub struct RecordSealer {
-    key: Box<dyn RecordAead>,
+struct DirectionKeys {
+    aead: Box<dyn RecordAead>,
     salt: [u8; SALT_LEN],
     seq: Sequence,
 }
+
+impl DirectionKeys {
+    /// The default AEAD ([`GcmKey`]), next record number `seq`.
+    fn gcm(key: &[u8], salt: [u8; SALT_LEN], seq: u64) -> Result<Self, Error> {
+        Ok(Self::new(Box::new(GcmKey::new(key)?), salt, seq))
+    }
+
+    /// `crypto`'s AEAD, for a fresh connection state (RFC 5246 §6.1: 0).
+    fn with_crypto(
+        crypto: &dyn CryptoProvider,
+        key: &[u8],
+        salt: [u8; SALT_LEN],
+    ) -> Result<Self, Error> {
+        Ok(Self::new(crypto.record_aead(key)?, salt, 0))
+    }
+
+    fn new(aead: Box<dyn RecordAead>, salt: [u8; SALT_LEN], seq: u64) -> Self {
+        Self {
+            aead,
+            salt,
+            seq: Sequence(Some(seq)),
+        }
+    }
+}
+
+/// Protects outgoing records of one direction.
+#[derive(Debug)]
+pub struct RecordSealer(DirectionKeys);
 
 impl RecordSealer {
     /// A sealer for a fresh connection state: sequence number 0 (RFC 5246
@@ -287,7 +316,7 @@ impl RecordSealer {
 
     /// A sealer whose next record uses sequence number `seq`.
     pub fn starting_at(key: &[u8], salt: [u8; SALT_LEN], seq: u64) -> Result<Self, Error> {
-        Ok(Self::with_aead(Box::new(GcmKey::new(key)?), salt, seq))
+        DirectionKeys::gcm(key, salt, seq).map(Self)
     }
 
     /// A fresh sealer with `crypto`'s AEAD for `key`.
@@ -296,16 +325,7 @@ impl RecordSealer {
         key: &[u8],
         salt: [u8; SALT_LEN],
     ) -> Result<Self, Error> {
-        Ok(Self::with_aead(crypto.record_aead(key)?, salt, 0))
-    }
-
-    /// A sealer over an already-keyed AEAD, next sequence number `seq`.
-    pub fn with_aead(key: Box<dyn RecordAead>, salt: [u8; SALT_LEN], seq: u64) -> Self {
-        Self {
-            key,
-            salt,
-            seq: Sequence(Some(seq)),
-        }
+        DirectionKeys::with_crypto(crypto, key, salt).map(Self)
     }
 
     /// Seals one record's plaintext (≤ 2^14 bytes) into its fragment, using
@@ -322,13 +342,14 @@ impl RecordSealer {
                 "record plaintext longer than 2^14",
             ));
         }
-        let seq = self
+        let k = &mut self.0;
+        let seq = k
             .seq
             .take()
             .ok_or(Error::InappropriateState("write sequence number exhausted"))?;
         seal_record(
-            &*self.key,
-            &self.salt,
+            &*k.aead,
+            &k.salt,
             &seq.to_be_bytes(),
             seq,
             typ,
@@ -340,11 +361,7 @@ impl RecordSealer {
 
 /// Removes protection from incoming records of one direction.
 #[derive(Debug)]
-pub struct RecordOpener {
-    key: Box<dyn RecordAead>,
-    salt: [u8; SALT_LEN],
-    seq: Sequence,
-}
+pub struct RecordOpener(DirectionKeys);
 
 impl RecordOpener {
     /// An opener for a fresh connection state: sequence number 0, with the
@@ -355,7 +372,7 @@ impl RecordOpener {
 
     /// An opener whose next record has sequence number `seq`.
     pub fn starting_at(key: &[u8], salt: [u8; SALT_LEN], seq: u64) -> Result<Self, Error> {
-        Ok(Self::with_aead(Box::new(GcmKey::new(key)?), salt, seq))
+        DirectionKeys::gcm(key, salt, seq).map(Self)
     }
 
     /// A fresh opener with `crypto`'s AEAD for `key`.
@@ -364,16 +381,7 @@ impl RecordOpener {
         key: &[u8],
         salt: [u8; SALT_LEN],
     ) -> Result<Self, Error> {
-        Ok(Self::with_aead(crypto.record_aead(key)?, salt, 0))
-    }
-
-    /// An opener over an already-keyed AEAD, next sequence number `seq`.
-    pub fn with_aead(key: Box<dyn RecordAead>, salt: [u8; SALT_LEN], seq: u64) -> Self {
-        Self {
-            key,
-            salt,
-            seq: Sequence(Some(seq)),
-        }
+        DirectionKeys::with_crypto(crypto, key, salt).map(Self)
     }
 
     /// Opens one record's fragment (any explicit nonce). The sequence number
@@ -384,12 +392,13 @@ impl RecordOpener {
         version: ProtocolVersion,
         fragment: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        let mut next = self.seq;
+        let k = &mut self.0;
+        let mut next = k.seq;
         let seq = next
             .take()
             .ok_or(Error::InappropriateState("read sequence number exhausted"))?;
-        let plaintext = open_record(&*self.key, &self.salt, seq, typ, version, fragment)?;
-        self.seq = next;
+        let plaintext = open_record(&*k.aead, &k.salt, seq, typ, version, fragment)?;
+        k.seq = next;
         Ok(plaintext)
     }
 }

@@ -2,7 +2,7 @@
 //! chunks, and the oracle every chunk sequence must satisfy.
 
 use super::fixtures::{client_connection, server_config, ConnFlags, FuzzCrypto, NOW, SERVER_SEED};
-use super::{is_record, split_chunks};
+use super::{is_record, sent_alerts, split_chunks};
 use gauntlet_engine::codec::{Codec, Reader};
 use gauntlet_engine::crypto::{KeySchedule, SuiteParams, CLIENT_FINISHED, SERVER_FINISHED};
 use gauntlet_engine::enums::{AlertLevel, ContentType, HandshakeType, ProtocolVersion};
@@ -177,12 +177,7 @@ fn check_wire(wire: &[u8]) -> usize {
 }
 
 fn check_alerts(conn: &Connection, wire_alerts: usize, wire: &[u8]) {
-    let sent: Vec<&Step> = conn
-        .transcript()
-        .steps()
-        .iter()
-        .filter(|s| s.direction == Direction::Sent && is_record(s, ContentType::Alert))
-        .collect();
+    let sent = sent_alerts(conn);
     assert_eq!(
         sent.len(),
         wire_alerts,

@@ -40,6 +40,7 @@ pub use x509::x509;
 use gauntlet_engine::enums::{ContentType, ProtocolVersion};
 use gauntlet_engine::record::{OpaqueRecord, HEADER_LEN};
 use gauntlet_engine::transcript::{Direction, Step};
+use gauntlet_engine::Connection;
 
 /// Splits fuzzer input into chunks, each a big-endian `u16` length and that
 /// many bytes (fewer for a last chunk cut short).
@@ -85,6 +86,15 @@ pub fn record_bytes(typ: ContentType, version: ProtocolVersion, payload: &[u8]) 
 /// A sent or received record of type `typ` in a transcript.
 fn is_record(s: &Step, typ: ContentType) -> bool {
     s.direction != Direction::Local && s.record.map(|r| r.0) == Some(typ)
+}
+
+/// The alert records `conn` sent, from its transcript.
+fn sent_alerts(conn: &Connection) -> Vec<&Step> {
+    conn.transcript()
+        .steps()
+        .iter()
+        .filter(|s| s.direction == Direction::Sent && is_record(s, ContentType::Alert))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The `scenario` target, the state-machine fuzzer: a scripted TLS 1.2
 //! client with real keys, run by fuzzed actions against our server.
 //!
-//! The file has two halves. The action list and its decoding from fuzzer
+//! The file has three parts. The action list and its decoding from fuzzer
 //! bytes ([`Choices`], [`HelloSpec`], [`ScenarioAction`], [`ScenarioScript`])
-//! define what a corpus file means; the scripted client, the runner and the
-//! oracle ([`run_script`]) carry them out. The scripted client is a peer of
+//! define what a corpus file means; the scripted client and the runner with
+//! its oracle ([`run_script`]) carry them out. The scripted client is a peer of
 //! its own for now: once the harness's one peer (`harness/src/peer/`) has its
 //! step/action API, the runner drives that instead and this client goes,
 //! while the action decoding stays byte-compatible with the corpus.
@@ -19,7 +19,7 @@ use super::fixtures::{
     SERVER_SEED,
 };
 use super::provider::ClearRsaKey;
-use super::{is_record, FuzzOutcome};
+use super::{sent_alerts, FuzzOutcome};
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::crypto::{self, MasterSecret, PrfHash, SuiteParams};
 use gauntlet_engine::enums::{
@@ -35,13 +35,13 @@ use gauntlet_engine::record::protection::{RecordOpener, RecordSealer};
 use gauntlet_engine::record::{
     Deframer, HandshakeJoiner, OpaqueRecord, RecordLimit, MAX_PLAINTEXT,
 };
-use gauntlet_engine::transcript::{Direction, StateId, Step};
+use gauntlet_engine::transcript::{Direction, StateId};
 use gauntlet_engine::{Connection, Event, Provider};
 
+// ---- the action list and its decoding (what a corpus file means) ----------
+
 /// Reads the scenario's choices from fuzzer bytes, front to back, zero once
-/// they run out (as `arbitrary::Unstructured` does). Hand-written rather
-/// than derived so the replay test decodes a corpus file into the same
-/// actions on stable, without the optional `arbitrary` crate.
+/// they run out (as `arbitrary::Unstructured` does).
 #[derive(Debug)]
 pub struct Choices<'a>(&'a [u8]);
 
@@ -311,6 +311,8 @@ impl ScenarioScript {
         Self { hello, actions }
     }
 }
+
+// ---- the scripted client (until the scenario drives harness::peer) --------
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Msg {
@@ -713,6 +715,8 @@ impl ScenarioServer {
     }
 }
 
+// ---- the runner and its oracle ---------------------------------------------
+
 /// The state-machine fuzzer: a [`ScenarioScript`] (a [`HelloSpec`] and up to 64
 /// [`ScenarioAction`]s) runs a scripted client against our server ([`ClearRsaKey`],
 /// EMS on, the known session cached); at the end the client sends whatever
@@ -967,13 +971,7 @@ fn check_completion_was_earned(server: &ScenarioServer, client: &ScriptedClient)
 }
 
 fn check_server_alerts(server: &ScenarioServer, client: &ScriptedClient) {
-    let sent: Vec<&Step> = server
-        .conn
-        .transcript()
-        .steps()
-        .iter()
-        .filter(|s| s.direction == Direction::Sent && is_record(s, ContentType::Alert))
-        .collect();
+    let sent = sent_alerts(&server.conn);
     assert_eq!(
         sent.len(),
         client.server_alert_records,
