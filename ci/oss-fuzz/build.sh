@@ -1,9 +1,8 @@
 #!/bin/bash -eu
 # OSS-Fuzz / ClusterFuzzLite build: every cargo-fuzz target of fuzz/ with the
 # sanitizer and flags the base image sets, plus its seed corpus and the TLS
-# dictionary. The `server`/`client` targets switch the fuzzing crypto
-# shortcuts on at start-up (compiled in only because fuzz/ enables the engine's
-# `fuzzing` feature).
+# dictionary. The `server`/`client` targets run with the harness's no-security
+# crypto provider (fuzz/README.md); the engine has no fuzzing feature.
 cd "$SRC/gauntlet/fuzz"
 cargo fuzz build -O --debug-assertions
 release_dir=target/x86_64-unknown-linux-gnu/release

@@ -20,7 +20,7 @@ use crate::record::{
     fragment, Deframer, FloodGuard, HandshakeJoiner, MessageLimits, OpaqueRecord, RecordLimit,
 };
 use crate::state::{self, Message, State};
-use crate::transcript::{Direction, Step, Transcript};
+use crate::transcript::{Direction, StateId, Step, Transcript};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
@@ -108,7 +108,7 @@ pub(crate) struct Core {
     pub(crate) session_cache: Option<Arc<Mutex<SessionCache>>>,
     /// Client random and master secret, for the NSS key log.
     pub(crate) secrets: Option<([u8; 32], Arc<MasterSecret>)>,
-    state_name: &'static str,
+    state: StateId,
     error: Option<Error>,
 }
 
@@ -152,7 +152,7 @@ impl Core {
             session: None,
             session_cache: None,
             secrets: None,
-            state_name: "Start",
+            state: StateId::Start,
             error: None,
         }
     }
@@ -199,8 +199,8 @@ impl Core {
             what,
             decoded: Some(decoded()),
             bytes: bytes.to_vec(),
-            state_before: self.state_name,
-            state_after: self.state_name,
+            state_before: self.state,
+            state_after: self.state,
         });
     }
 
@@ -216,8 +216,8 @@ impl Core {
             what: what.to_string(),
             decoded: None,
             bytes: bytes.to_vec(),
-            state_before: self.state_name,
-            state_after: self.state_name,
+            state_before: self.state,
+            state_after: self.state,
         });
     }
 
@@ -382,7 +382,7 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("side", &self.core.side)
-            .field("state", &self.core.state_name)
+            .field("state", &self.core.state)
             .field("status", &self.core.status)
             .finish()
     }
@@ -407,7 +407,7 @@ impl Connection {
             },
         );
         let state = state::client::start(&mut core, config, server_name.to_string(), resume)?;
-        core.state_name = state.name();
+        core.state = state.id();
         Ok(Self {
             core,
             state: Some(state),
@@ -426,7 +426,7 @@ impl Connection {
         );
         core.session_cache = config.session_cache.clone();
         let state = state::server::start(config);
-        core.state_name = state.name();
+        core.state = state.id();
         Self {
             core,
             state: Some(state),
@@ -538,6 +538,11 @@ impl Connection {
         self.core.session.as_ref()
     }
 
+    /// The master secret once keys are derived (as in the key log line).
+    pub fn master_secret(&self) -> Option<&MasterSecret> {
+        self.core.secrets.as_ref().map(|(_, master)| &**master)
+    }
+
     /// The NSS key log line (`CLIENT_RANDOM …`) once keys are derived.
     pub fn key_log_line(&self) -> Option<String> {
         let (random, master) = self.core.secrets.as_ref()?;
@@ -548,9 +553,14 @@ impl Connection {
         &self.core.transcript
     }
 
-    /// The name of the state awaiting the next message.
+    /// The state awaiting the next message.
+    pub fn state(&self) -> StateId {
+        self.core.state
+    }
+
+    /// Its name, as transcripts render it.
     pub fn state_name(&self) -> &'static str {
-        self.core.state_name
+        self.core.state.name()
     }
 
     /// One unit of work: a buffered handshake message, else one record.
@@ -692,13 +702,13 @@ impl Connection {
             .state
             .take()
             .ok_or(Error::Internal("no state to handle a message"))?;
-        let before = state.name();
+        let before = state.id();
         let mut cx = Context {
             core: &mut self.core,
             now,
         };
         let next = state.handle(&mut cx, msg)?;
-        let after = next.name();
+        let after = next.id();
         if before != after {
             self.core.transcript.push(Step {
                 direction: Direction::Local,
@@ -711,7 +721,7 @@ impl Connection {
                 state_after: after,
             });
         }
-        self.core.state_name = after;
+        self.core.state = after;
         self.state = Some(next);
         Ok(())
     }

@@ -12,8 +12,6 @@ mod conn;
 pub mod crypto;
 pub mod enums;
 pub mod error;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod msgs;
 mod pair;
 pub mod pki;

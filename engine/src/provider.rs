@@ -1,27 +1,91 @@
-//! Injected randomness and time: the engine's only source of either.
+//! Injected randomness and time, and the crypto plug-ins: the engine's only
+//! source of randomness, and the one place its record protection and key
+//! schedule get their primitives from.
 //!
 //! The engine never asks the OS for entropy or the time. The harness creates a
 //! [`Provider`] from a 32-byte seed (from the OS in production runs, fixed in
-//! tests and fuzzing) and passes the current [`UnixTime`] into each call that
+//! tests and replays) and passes the current [`UnixTime`] into each call that
 //! needs it, so a run replays byte for byte from its seed and clock values.
 //!
-//! `Provider` is a concrete struct rather than a trait: there is one generator
-//! (ChaCha20, a CSPRNG, so seeded runs are as strong as their seed), and a
-//! concrete type keeps the engine's types free of an `R: Rng` parameter or a
-//! `dyn` object. The fuzzing-only crypto shortcuts, when they come, gate on
-//! the `fuzzing` feature, not on a second provider.
+//! The generator is concrete (ChaCha20, a CSPRNG, so seeded runs are as
+//! strong as their seed). The primitives are plug-ins, as in rustls's
+//! `CryptoProvider`: a [`CryptoProvider`] gives the TLS 1.2 PRF (hence the
+//! master secret, EMS, key block and Finished) and the record AEAD
+//! ([`RecordAead`]); RSA decryption is the third plug-in and comes with the
+//! server's key (`ServerConfig::key`, [`crate::crypto::RsaDecrypt`]).
+//! [`RustCrypto`] is the default; [`Provider::with_crypto`] selects another,
+//! e.g. the harness's no-security provider, of which the engine knows nothing.
 
+use crate::crypto::prf::{prf_parts, PrfHash};
+use crate::error::Error;
+use crate::record::protection::{GcmKey, TAG_LEN};
 use core::convert::Infallible;
 use core::fmt;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{SeedableRng, TryCryptoRng, TryRng};
+use std::sync::{Arc, OnceLock};
+
+/// The primitives behind the key schedule and record protection.
+pub trait CryptoProvider: Send + Sync + fmt::Debug {
+    /// `P_<hash>(secret, label ‖ seed[0] ‖ seed[1] ‖ …)` (RFC 5246 §5),
+    /// filling `out`: the TLS 1.2 PRF with its seed given in parts.
+    fn prf(&self, hash: PrfHash, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]);
+
+    /// The record AEAD keyed with one direction's write key: 16 bytes for
+    /// the AES-128-GCM suite, 32 for AES-256-GCM. Called once per key
+    /// change, never per record.
+    fn record_aead(&self, key: &[u8]) -> Result<Box<dyn RecordAead>, Error>;
+}
+
+/// One direction's AEAD (RFC 5246 §6.2.3.3), in place and with a detached
+/// 16-byte tag, so a record costs no allocation beyond its output buffer.
+pub trait RecordAead: Send + Sync + fmt::Debug {
+    /// Encrypts `buf` in place and returns the tag.
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], Error>;
+
+    /// Checks `tag` and, only if it is right, decrypts `buf` in place; else
+    /// `Error::DecryptError` (bad_record_mac).
+    fn open_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), Error>;
+}
+
+/// The default provider: the PRF over `hmac`/`sha2` and AES-GCM from
+/// `aes-gcm` (RustCrypto crates).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RustCrypto;
+
+impl CryptoProvider for RustCrypto {
+    fn prf(&self, hash: PrfHash, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+        prf_parts(hash, secret, label, seed, out)
+    }
+
+    fn record_aead(&self, key: &[u8]) -> Result<Box<dyn RecordAead>, Error> {
+        Ok(Box::new(GcmKey::new(key)?))
+    }
+}
+
+/// The shared default, so `from_seed` allocates nothing for it.
+fn default_crypto() -> Arc<dyn CryptoProvider> {
+    static DEFAULT: OnceLock<Arc<dyn CryptoProvider>> = OnceLock::new();
+    DEFAULT.get_or_init(|| Arc::new(RustCrypto)).clone()
+}
 
 /// Seconds since the Unix epoch, as the caller's clock reported it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct UnixTime(pub u64);
 
 /// A deterministic CSPRNG (ChaCha20, RFC 8439 keystream with nonce 0) over an
-/// injected seed.
+/// injected seed, and the [`CryptoProvider`] the connection uses.
 ///
 /// It implements `rand_core` 0.10's `TryRng` + `TryCryptoRng` (hence `Rng` and
 /// `CryptoRng`), so `&mut Provider` goes straight into the `rsa` crate's
@@ -29,14 +93,27 @@ pub struct UnixTime(pub u64);
 /// emit the same bytes.
 pub struct Provider {
     rng: ChaCha20Rng,
+    crypto: Arc<dyn CryptoProvider>,
 }
 
 impl Provider {
-    /// A provider whose output is a pure function of `seed`.
+    /// A provider whose output is a pure function of `seed`, with the
+    /// default primitives ([`RustCrypto`]).
     pub fn from_seed(seed: [u8; 32]) -> Self {
+        Self::with_crypto(seed, default_crypto())
+    }
+
+    /// As [`Provider::from_seed`], with other primitives.
+    pub fn with_crypto(seed: [u8; 32], crypto: Arc<dyn CryptoProvider>) -> Self {
         Self {
             rng: ChaCha20Rng::from_seed(seed),
+            crypto,
         }
+    }
+
+    /// The primitives the connection's key schedule and records use.
+    pub fn crypto(&self) -> &dyn CryptoProvider {
+        &*self.crypto
     }
 
     /// Fills `dest` with the next bytes of the stream.
@@ -116,6 +193,26 @@ mod tests {
         let mut p = Provider::from_seed([0; 32]);
         let out: [u8; 64] = p.array();
         assert_eq!(hex::encode(out), expected);
+    }
+
+    #[test]
+    fn default_crypto_is_the_rustcrypto_prf_and_aes_gcm() {
+        // RFC 5246 §5: the published P_SHA256 vector (IETF TLS list, 2008),
+        // through the provider a connection gets from `from_seed`.
+        let p = Provider::from_seed([0; 32]);
+        let mut out = [0u8; 10];
+        p.crypto().prf(
+            PrfHash::Sha256,
+            &hex::decode("9bbe436ba940f017b17652849a71db35").unwrap(),
+            b"test label",
+            &[&hex::decode("a0ba9f936cda311827a6f796ffd5198c").unwrap()],
+            &mut out,
+        );
+        assert_eq!(hex::encode(out), "e3f229ba727be17b8d12");
+        // RFC 5288 §3: AES-128-GCM and AES-256-GCM keys only.
+        assert!(p.crypto().record_aead(&[0; 16]).is_ok());
+        assert!(p.crypto().record_aead(&[0; 32]).is_ok());
+        assert!(p.crypto().record_aead(&[0; 24]).is_err());
     }
 
     #[test]

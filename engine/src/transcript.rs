@@ -3,7 +3,44 @@
 //! render it; `render` gives readable YAML (decoded fields plus hex).
 
 use crate::enums::{ContentType, ProtocolVersion};
-use std::fmt::Write;
+use std::fmt::{self, Write};
+
+/// Which state a connection is in: the one awaiting the next message, or
+/// `Start` before the first is set. `name()` is what transcripts render.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StateId {
+    Start,
+    ExpectClientHello,
+    ExpectServerHello,
+    ExpectCertificate,
+    ExpectServerHelloDone,
+    ExpectClientKeyExchange,
+    ExpectChangeCipherSpec,
+    ExpectFinished,
+    Traffic,
+}
+
+impl StateId {
+    pub fn name(self) -> &'static str {
+        match self {
+            StateId::Start => "Start",
+            StateId::ExpectClientHello => "ExpectClientHello",
+            StateId::ExpectServerHello => "ExpectServerHello",
+            StateId::ExpectCertificate => "ExpectCertificate",
+            StateId::ExpectServerHelloDone => "ExpectServerHelloDone",
+            StateId::ExpectClientKeyExchange => "ExpectClientKeyExchange",
+            StateId::ExpectChangeCipherSpec => "ExpectChangeCipherSpec",
+            StateId::ExpectFinished => "ExpectFinished",
+            StateId::Traffic => "Traffic",
+        }
+    }
+}
+
+impl fmt::Display for StateId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -30,8 +67,8 @@ pub struct Step {
     pub decoded: Option<String>,
     /// The plaintext bytes of the message (or the secret's value).
     pub bytes: Vec<u8>,
-    pub state_before: &'static str,
-    pub state_after: &'static str,
+    pub state_before: StateId,
+    pub state_after: StateId,
 }
 
 /// The whole log, in order.
@@ -146,12 +183,12 @@ mod tests {
             what: "Alert".into(),
             decoded: Some("level: Fatal\ndescription: DecodeError".into()),
             bytes: vec![2, 50],
-            state_before: "ExpectClientHello",
-            state_after: "Closed",
+            state_before: StateId::ExpectClientHello,
+            state_after: StateId::Traffic,
         });
         let yaml = t.render();
         assert!(yaml.contains("record: Alert TLSv1_2 protected"));
-        assert!(yaml.contains("state: ExpectClientHello -> Closed"));
+        assert!(yaml.contains("state: ExpectClientHello -> Traffic"));
         assert!(yaml.contains("    description: DecodeError"));
         assert!(yaml.contains("    0232"));
     }
@@ -166,8 +203,8 @@ mod tests {
             what: "x".into(),
             decoded: None,
             bytes: vec![],
-            state_before: "a",
-            state_after: "a",
+            state_before: StateId::Start,
+            state_after: StateId::Start,
         });
         assert!(t.steps().is_empty());
     }

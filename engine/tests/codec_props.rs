@@ -13,8 +13,8 @@ use std::fmt::Debug;
 
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::enums::{
-    AlertDescription, AlertLevel, CipherSuite, Compression, ExtensionType, HandshakeType,
-    HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
+    AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ExtensionType,
+    HandshakeType, HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
 };
 use gauntlet_engine::msgs::*;
 use proptest::collection::{btree_map, vec};
@@ -42,7 +42,7 @@ const SERVER_TYPED: [ExtensionType; 4] = [
 ];
 
 /// Handshake types `HandshakePayload` decodes itself.
-const HANDSHAKE_TYPED: [u8; 8] = [0, 1, 2, 4, 11, 14, 16, 20];
+const HANDSHAKE_TYPED: [u8; 9] = [0, 1, 2, 4, 11, 13, 14, 16, 20];
 
 prop_compose! {
     fn random()(b in any::<[u8; 32]>()) -> Random { Random(b) }
@@ -159,6 +159,22 @@ prop_compose! {
 }
 
 prop_compose! {
+    /// RFC 5246 §7.4.4: certificate_types<1..2^8-1>, signature algorithms
+    /// <2..2^16-2>, certificate_authorities<0..2^16-1> of DN<1..2^16-1>.
+    fn certificate_request()(
+        types in bytes(1..=10),
+        algs in sig_algs(),
+        cas in vec(bytes(1..=60), 0..4),
+    ) -> CertificateRequestPayload {
+        CertificateRequestPayload {
+            certificate_types: types.into_iter().map(ClientCertificateType).collect(),
+            supported_signature_algorithms: algs,
+            certificate_authorities: cas.into_iter().map(DistinguishedName).collect(),
+        }
+    }
+}
+
+prop_compose! {
     fn new_session_ticket()(lifetime_hint in any::<u32>(), ticket in bytes(0..=200))
         -> NewSessionTicketPayload
     {
@@ -172,6 +188,7 @@ fn handshake_payload() -> impl Strategy<Value = HandshakePayload> {
         client_hello().prop_map(HandshakePayload::ClientHello),
         server_hello().prop_map(HandshakePayload::ServerHello),
         certificate().prop_map(HandshakePayload::Certificate),
+        certificate_request().prop_map(HandshakePayload::CertificateRequest),
         Just(HandshakePayload::ServerHelloDone),
         bytes(0..=300)
             .prop_map(|b| HandshakePayload::ClientKeyExchange(EncryptedPreMasterSecret(b))),

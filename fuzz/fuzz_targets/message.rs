@@ -1,11 +1,11 @@
-//! `message`: see `gauntlet_engine::fuzzing::message` for the input layout and the
+//! `message`: see `gauntlet_harness::fuzzing::message` for the input layout and the
 //! invariants checked.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(init: gauntlet_fuzz::init(false), |data: &[u8]| {
+fuzz_target!(init: gauntlet_fuzz::init(), |data: &[u8]| {
     gauntlet_fuzz::bounded(|| {
-        gauntlet_engine::fuzzing::message(data);
+        gauntlet_harness::fuzzing::message(data);
     });
 });

@@ -1,11 +1,11 @@
-//! `scenario`: see `gauntlet_engine::fuzzing::scenario` for the input layout and the
+//! `scenario`: see `gauntlet_harness::fuzzing::scenario` for the input layout and the
 //! invariants checked.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(init: gauntlet_fuzz::init(false), |data: &[u8]| {
+fuzz_target!(init: gauntlet_fuzz::init(), |data: &[u8]| {
     gauntlet_fuzz::bounded(|| {
-        gauntlet_engine::fuzzing::scenario(data);
+        gauntlet_harness::fuzzing::scenario(data);
     });
 });

@@ -1,11 +1,11 @@
-//! `server`: see `gauntlet_engine::fuzzing::server` for the input layout and the
+//! `server`: see `gauntlet_harness::fuzzing::server` for the input layout and the
 //! invariants checked.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(init: gauntlet_fuzz::init(true), |data: &[u8]| {
+fuzz_target!(init: gauntlet_fuzz::init(), |data: &[u8]| {
     gauntlet_fuzz::bounded(|| {
-        gauntlet_engine::fuzzing::server(data);
+        gauntlet_harness::fuzzing::server(data, gauntlet_fuzz::crypto());
     });
 });

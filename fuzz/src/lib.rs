@@ -1,9 +1,12 @@
-//! What every fuzz target shares: the crypto-shortcut switch and a counting
-//! allocator that turns "memory stays bounded" into an assertion (a peak of
-//! live heap per input), on top of libFuzzer's own `-rss_limit_mb`.
+//! What every fuzz target shares: the choice of crypto for `server` and
+//! `client`, and a counting allocator that turns "memory stays bounded" into
+//! an assertion (a peak of live heap per input), on top of libFuzzer's own
+//! `-rss_limit_mb`.
 
+use gauntlet_harness::fuzzing::FuzzCrypto;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::OnceLock;
 
 /// The most live heap one input may add: far above what any input of
 /// libFuzzer's default `-max_len` (4096) needs, far below a leak or a
@@ -57,11 +60,24 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// Called once per process: the crypto shortcuts act for `server` and
-/// `client` unless `GAUNTLET_FUZZ_SHORTCUTS=0` (to measure without them).
-pub fn init(shortcuts: bool) {
-    let off = std::env::var("GAUNTLET_FUZZ_SHORTCUTS").is_ok_and(|v| v == "0");
-    gauntlet_engine::fuzzing::set_shortcuts(shortcuts && !off);
+static CRYPTO: OnceLock<FuzzCrypto> = OnceLock::new();
+
+/// Called once per process: picks the crypto `server` and `client` run
+/// with, the no-security provider unless `GAUNTLET_FUZZ_CRYPTO=real` (to
+/// measure with real crypto).
+pub fn init() {
+    let real = std::env::var("GAUNTLET_FUZZ_CRYPTO").is_ok_and(|v| v == "real");
+    let crypto = if real {
+        FuzzCrypto::Real
+    } else {
+        FuzzCrypto::NoSecurity
+    };
+    let _ = CRYPTO.set(crypto);
+}
+
+/// What [`init`] picked (the no-security provider if it was not called).
+pub fn crypto() -> FuzzCrypto {
+    *CRYPTO.get_or_init(|| FuzzCrypto::NoSecurity)
 }
 
 /// Runs one input, then asserts the live heap never grew past `PEAK_LIMIT`

@@ -1,11 +1,12 @@
-//! Gauntlet's harness: vectors, scripted peers, conformance cases, targets
-//! and the runner behind the `gauntlet` command.
+//! Gauntlet's harness: vectors, scripted peers, conformance cases, fuzz-target
+//! logic, targets and the runner behind the `gauntlet` command.
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
 pub mod builtin;
 pub mod case;
 pub mod expectations;
+pub mod fuzzing;
 pub mod pcap;
 pub mod peer;
 pub mod process;

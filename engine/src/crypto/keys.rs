@@ -2,10 +2,15 @@
 //! §8.1) and extended master secret (RFC 7627 §4), the key block (RFC 5246
 //! §6.3 with RFC 5288 §3), Finished `verify_data` (RFC 5246 §7.4.9) and its
 //! constant-time check, and the NSS key log line.
+//!
+//! [`KeySchedule`] computes them over a provider's PRF (what connections
+//! use); the free functions are the same computations over the default
+//! [`RustCrypto`] PRF, for vectors, tests and the harness's peers.
 
-use super::prf::{prf_parts, PrfHash};
+use super::prf::PrfHash;
 use super::rsa_kx::Premaster;
 use crate::error::{Error, PeerMisbehaved};
+use crate::provider::{CryptoProvider, RustCrypto};
 use std::fmt::{self, Write as _};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -43,42 +48,133 @@ impl fmt::Debug for MasterSecret {
     }
 }
 
-/// `PRF(pre_master_secret, "master secret", client_random ‖ server_random)[0..47]`
-/// (RFC 5246 §8.1).
+/// The key schedule of one suite's PRF hash, over a provider's PRF.
+#[derive(Clone, Copy, Debug)]
+pub struct KeySchedule<'a> {
+    prf: &'a dyn CryptoProvider,
+    hash: PrfHash,
+}
+
+impl<'a> KeySchedule<'a> {
+    pub fn new(prf: &'a dyn CryptoProvider, hash: PrfHash) -> Self {
+        Self { prf, hash }
+    }
+
+    /// `PRF(pre_master_secret, "master secret", client_random ‖ server_random)[0..47]`
+    /// (RFC 5246 §8.1).
+    pub fn master_secret(
+        &self,
+        premaster: &Premaster,
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+    ) -> MasterSecret {
+        let mut ms = [0u8; MASTER_SECRET_LEN];
+        self.prf.prf(
+            self.hash,
+            premaster.as_bytes(),
+            b"master secret",
+            &[client_random, server_random],
+            &mut ms,
+        );
+        MasterSecret(ms)
+    }
+
+    /// `PRF(pre_master_secret, "extended master secret", session_hash)[0..47]`
+    /// (RFC 7627 §4); `session_hash` is the handshake hash through
+    /// ClientKeyExchange (RFC 7627 §3).
+    pub fn extended_master_secret(
+        &self,
+        premaster: &Premaster,
+        session_hash: &[u8],
+    ) -> MasterSecret {
+        let mut ms = [0u8; MASTER_SECRET_LEN];
+        self.prf.prf(
+            self.hash,
+            premaster.as_bytes(),
+            b"extended master secret",
+            &[session_hash],
+            &mut ms,
+        );
+        MasterSecret(ms)
+    }
+
+    /// `PRF(master_secret, "key expansion", server_random ‖ client_random)`
+    /// (RFC 5246 §6.3; note the seed order), split as client key, server key,
+    /// client IV, server IV. `key_len` is 16 (AES-128) or 32 (AES-256).
+    pub fn key_block(
+        &self,
+        master_secret: &MasterSecret,
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+        key_len: usize,
+    ) -> Result<KeyBlock, Error> {
+        if key_len != 16 && key_len != 32 {
+            return Err(Error::Internal("AES-GCM key length must be 16 or 32"));
+        }
+        let mut block = [0u8; 2 * 32 + 2 * FIXED_IV_LEN];
+        let used = &mut block[..2 * key_len + 2 * FIXED_IV_LEN];
+        self.prf.prf(
+            self.hash,
+            master_secret.as_bytes(),
+            b"key expansion",
+            &[server_random, client_random],
+            used,
+        );
+        let mut kb = KeyBlock {
+            key_len,
+            client_write_key: [0; 32],
+            server_write_key: [0; 32],
+            client_write_iv: [0; FIXED_IV_LEN],
+            server_write_iv: [0; FIXED_IV_LEN],
+        };
+        let (ck, rest) = used.split_at(key_len);
+        let (sk, rest) = rest.split_at(key_len);
+        let (civ, siv) = rest.split_at(FIXED_IV_LEN);
+        kb.client_write_key[..key_len].copy_from_slice(ck);
+        kb.server_write_key[..key_len].copy_from_slice(sk);
+        kb.client_write_iv.copy_from_slice(civ);
+        kb.server_write_iv.copy_from_slice(siv);
+        block.zeroize();
+        Ok(kb)
+    }
+
+    /// `PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]`
+    /// (RFC 5246 §7.4.9). `label` is [`CLIENT_FINISHED`] or [`SERVER_FINISHED`].
+    pub fn verify_data(
+        &self,
+        master_secret: &MasterSecret,
+        label: &[u8],
+        handshake_hash: &[u8],
+    ) -> [u8; VERIFY_DATA_LEN] {
+        let mut out = [0u8; VERIFY_DATA_LEN];
+        self.prf.prf(
+            self.hash,
+            master_secret.as_bytes(),
+            label,
+            &[handshake_hash],
+            &mut out,
+        );
+        out
+    }
+}
+
+/// [`KeySchedule::master_secret`] with the default PRF.
 pub fn master_secret(
     hash: PrfHash,
     premaster: &Premaster,
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> MasterSecret {
-    let mut ms = [0u8; MASTER_SECRET_LEN];
-    prf_parts(
-        hash,
-        premaster.as_bytes(),
-        b"master secret",
-        &[client_random, server_random],
-        &mut ms,
-    );
-    MasterSecret(ms)
+    KeySchedule::new(&RustCrypto, hash).master_secret(premaster, client_random, server_random)
 }
 
-/// `PRF(pre_master_secret, "extended master secret", session_hash)[0..47]`
-/// (RFC 7627 §4); `session_hash` is the handshake hash through
-/// ClientKeyExchange (RFC 7627 §3).
+/// [`KeySchedule::extended_master_secret`] with the default PRF.
 pub fn extended_master_secret(
     hash: PrfHash,
     premaster: &Premaster,
     session_hash: &[u8],
 ) -> MasterSecret {
-    let mut ms = [0u8; MASTER_SECRET_LEN];
-    prf_parts(
-        hash,
-        premaster.as_bytes(),
-        b"extended master secret",
-        &[session_hash],
-        &mut ms,
-    );
-    MasterSecret(ms)
+    KeySchedule::new(&RustCrypto, hash).extended_master_secret(premaster, session_hash)
 }
 
 /// The AES-GCM key block: write keys and fixed IVs of both sides. AEAD
@@ -117,9 +213,7 @@ impl fmt::Debug for KeyBlock {
     }
 }
 
-/// `PRF(master_secret, "key expansion", server_random ‖ client_random)`
-/// (RFC 5246 §6.3; note the seed order), split as client key, server key,
-/// client IV, server IV. `key_len` is 16 (AES-128) or 32 (AES-256).
+/// [`KeySchedule::key_block`] with the default PRF.
 pub fn key_block(
     hash: PrfHash,
     master_secret: &MasterSecret,
@@ -127,53 +221,22 @@ pub fn key_block(
     server_random: &[u8; 32],
     key_len: usize,
 ) -> Result<KeyBlock, Error> {
-    if key_len != 16 && key_len != 32 {
-        return Err(Error::Internal("AES-GCM key length must be 16 or 32"));
-    }
-    let mut block = [0u8; 2 * 32 + 2 * FIXED_IV_LEN];
-    let used = &mut block[..2 * key_len + 2 * FIXED_IV_LEN];
-    prf_parts(
-        hash,
-        master_secret.as_bytes(),
-        b"key expansion",
-        &[server_random, client_random],
-        used,
-    );
-    let mut kb = KeyBlock {
+    KeySchedule::new(&RustCrypto, hash).key_block(
+        master_secret,
+        client_random,
+        server_random,
         key_len,
-        client_write_key: [0; 32],
-        server_write_key: [0; 32],
-        client_write_iv: [0; FIXED_IV_LEN],
-        server_write_iv: [0; FIXED_IV_LEN],
-    };
-    let (ck, rest) = used.split_at(key_len);
-    let (sk, rest) = rest.split_at(key_len);
-    let (civ, siv) = rest.split_at(FIXED_IV_LEN);
-    kb.client_write_key[..key_len].copy_from_slice(ck);
-    kb.server_write_key[..key_len].copy_from_slice(sk);
-    kb.client_write_iv.copy_from_slice(civ);
-    kb.server_write_iv.copy_from_slice(siv);
-    block.zeroize();
-    Ok(kb)
+    )
 }
 
-/// `PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]`
-/// (RFC 5246 §7.4.9). `label` is [`CLIENT_FINISHED`] or [`SERVER_FINISHED`].
+/// [`KeySchedule::verify_data`] with the default PRF.
 pub fn verify_data(
     hash: PrfHash,
     master_secret: &MasterSecret,
     label: &[u8],
     handshake_hash: &[u8],
 ) -> [u8; VERIFY_DATA_LEN] {
-    let mut out = [0u8; VERIFY_DATA_LEN];
-    prf_parts(
-        hash,
-        master_secret.as_bytes(),
-        label,
-        &[handshake_hash],
-        &mut out,
-    );
-    out
+    KeySchedule::new(&RustCrypto, hash).verify_data(master_secret, label, handshake_hash)
 }
 
 /// Proof that a Finished message checked out: only [`verify_finished`] makes one.
@@ -186,12 +249,6 @@ pub fn verify_finished(
     expected: &[u8; VERIFY_DATA_LEN],
     received: &[u8],
 ) -> Result<FinishedVerified, Error> {
-    // FUZZING ONLY (feature `fuzzing`, switched on at run time by a fuzz
-    // target): an all-zero verify_data is accepted.
-    #[cfg(feature = "fuzzing")]
-    if crate::fuzzing::shortcut_finished(received) {
-        return Ok(FinishedVerified(()));
-    }
     // Lengths are public (they are on the wire); only contents are compared
     // in constant time. subtle's slice `ct_eq` yields 0 on a length mismatch.
     if bool::from(expected[..].ct_eq(received)) {

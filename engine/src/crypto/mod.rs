@@ -1,7 +1,7 @@
 //! TLS 1.2 cryptography for the two RSA AES-GCM suites: the PRF and
 //! transcript hash (`prf`), the key schedule and Finished (`keys`), and RSA
 //! key exchange (`rsa_kx`). Record protection lives in `record::protection`;
-//! randomness comes from `provider`.
+//! randomness, and the primitives connections use, come from `provider`.
 
 pub mod keys;
 pub mod prf;
@@ -9,7 +9,7 @@ pub mod rsa_kx;
 
 pub use keys::{
     extended_master_secret, key_block, key_log_line, master_secret, verify_data, verify_finished,
-    FinishedVerified, KeyBlock, MasterSecret, CLIENT_FINISHED, SERVER_FINISHED,
+    FinishedVerified, KeyBlock, KeySchedule, MasterSecret, CLIENT_FINISHED, SERVER_FINISHED,
 };
 pub use prf::{prf, PrfHash, TranscriptHash};
 pub use rsa_kx::{decrypt_premaster, encrypt_premaster, Premaster, RsaDecrypt};

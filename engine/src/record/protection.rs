@@ -7,9 +7,15 @@
 //! We send our sequence number as the explicit nonce; we accept any explicit
 //! nonce from the peer (OpenSSL starts at a random value). Each record costs
 //! one output allocation.
+//!
+//! The AEAD itself is a plug-in ([`RecordAead`], from the connection's
+//! [`CryptoProvider`]); [`GcmKey`] is the default one. The framing above,
+//! nonce, additional data and length limits are the engine's, whatever the
+//! AEAD.
 
 use crate::enums::{ContentType, ProtocolVersion};
 use crate::error::{Error, InvalidMessage};
+use crate::provider::{CryptoProvider, RecordAead};
 use aes_gcm::aead::array::Array;
 use aes_gcm::{AeadInOut, Aes128Gcm, Aes256Gcm, KeyInit, Tag};
 use std::fmt;
@@ -48,8 +54,9 @@ impl GcmKey {
             _ => Err(Error::Internal("AES-GCM key must be 16 or 32 bytes")),
         }
     }
+}
 
-    /// Encrypts `buf` in place and returns the tag.
+impl RecordAead for GcmKey {
     fn seal_in_place(
         &self,
         nonce: &[u8; 12],
@@ -66,7 +73,6 @@ impl GcmKey {
         Ok(tag.into())
     }
 
-    /// Checks `tag` and, only if it is right, decrypts `buf` in place.
     fn open_in_place(
         &self,
         nonce: &[u8; 12],
@@ -154,7 +160,7 @@ pub fn gcm_open(
 /// [`RecordSealer::seal`] and [`seal_with_nonce`], public for callers that
 /// manage nonces and sequence numbers themselves (the harness, benchmarks).
 pub fn seal_record(
-    key: &GcmKey,
+    key: &dyn RecordAead,
     salt: &[u8; SALT_LEN],
     explicit: &[u8; EXPLICIT_NONCE_LEN],
     seq: u64,
@@ -180,7 +186,7 @@ pub fn seal_record(
 /// Opens one record under an already-expanded key: the body of
 /// [`RecordOpener::open`] and [`open_with_seq`].
 pub fn open_record(
-    key: &GcmKey,
+    key: &dyn RecordAead,
     salt: &[u8; SALT_LEN],
     seq: u64,
     typ: ContentType,
@@ -264,27 +270,62 @@ impl Sequence {
     }
 }
 
-/// Protects outgoing records of one direction.
+/// What a sealer or opener holds: one direction's keyed AEAD, its salt and
+/// the next sequence number.
 #[derive(Debug)]
-pub struct RecordSealer {
-    key: GcmKey,
+struct DirectionKeys {
+    aead: Box<dyn RecordAead>,
     salt: [u8; SALT_LEN],
     seq: Sequence,
 }
 
+impl DirectionKeys {
+    /// The default AEAD ([`GcmKey`]), next record number `seq`.
+    fn gcm(key: &[u8], salt: [u8; SALT_LEN], seq: u64) -> Result<Self, Error> {
+        Ok(Self::new(Box::new(GcmKey::new(key)?), salt, seq))
+    }
+
+    /// `crypto`'s AEAD, for a fresh connection state (RFC 5246 §6.1: 0).
+    fn with_crypto(
+        crypto: &dyn CryptoProvider,
+        key: &[u8],
+        salt: [u8; SALT_LEN],
+    ) -> Result<Self, Error> {
+        Ok(Self::new(crypto.record_aead(key)?, salt, 0))
+    }
+
+    fn new(aead: Box<dyn RecordAead>, salt: [u8; SALT_LEN], seq: u64) -> Self {
+        Self {
+            aead,
+            salt,
+            seq: Sequence(Some(seq)),
+        }
+    }
+}
+
+/// Protects outgoing records of one direction.
+#[derive(Debug)]
+pub struct RecordSealer(DirectionKeys);
+
 impl RecordSealer {
-    /// A sealer for a fresh connection state: sequence number 0 (RFC 5246 §6.1).
+    /// A sealer for a fresh connection state: sequence number 0 (RFC 5246
+    /// §6.1), with the default AEAD ([`GcmKey`]).
     pub fn new(key: &[u8], salt: [u8; SALT_LEN]) -> Result<Self, Error> {
         Self::starting_at(key, salt, 0)
     }
 
     /// A sealer whose next record uses sequence number `seq`.
     pub fn starting_at(key: &[u8], salt: [u8; SALT_LEN], seq: u64) -> Result<Self, Error> {
-        Ok(Self {
-            key: GcmKey::new(key)?,
-            salt,
-            seq: Sequence(Some(seq)),
-        })
+        DirectionKeys::gcm(key, salt, seq).map(Self)
+    }
+
+    /// A fresh sealer with `crypto`'s AEAD for `key`.
+    pub fn with_crypto(
+        crypto: &dyn CryptoProvider,
+        key: &[u8],
+        salt: [u8; SALT_LEN],
+    ) -> Result<Self, Error> {
+        DirectionKeys::with_crypto(crypto, key, salt).map(Self)
     }
 
     /// Seals one record's plaintext (≤ 2^14 bytes) into its fragment, using
@@ -301,13 +342,14 @@ impl RecordSealer {
                 "record plaintext longer than 2^14",
             ));
         }
-        let seq = self
+        let k = &mut self.0;
+        let seq = k
             .seq
             .take()
             .ok_or(Error::InappropriateState("write sequence number exhausted"))?;
         seal_record(
-            &self.key,
-            &self.salt,
+            &*k.aead,
+            &k.salt,
             &seq.to_be_bytes(),
             seq,
             typ,
@@ -319,25 +361,27 @@ impl RecordSealer {
 
 /// Removes protection from incoming records of one direction.
 #[derive(Debug)]
-pub struct RecordOpener {
-    key: GcmKey,
-    salt: [u8; SALT_LEN],
-    seq: Sequence,
-}
+pub struct RecordOpener(DirectionKeys);
 
 impl RecordOpener {
-    /// An opener for a fresh connection state: sequence number 0.
+    /// An opener for a fresh connection state: sequence number 0, with the
+    /// default AEAD ([`GcmKey`]).
     pub fn new(key: &[u8], salt: [u8; SALT_LEN]) -> Result<Self, Error> {
         Self::starting_at(key, salt, 0)
     }
 
     /// An opener whose next record has sequence number `seq`.
     pub fn starting_at(key: &[u8], salt: [u8; SALT_LEN], seq: u64) -> Result<Self, Error> {
-        Ok(Self {
-            key: GcmKey::new(key)?,
-            salt,
-            seq: Sequence(Some(seq)),
-        })
+        DirectionKeys::gcm(key, salt, seq).map(Self)
+    }
+
+    /// A fresh opener with `crypto`'s AEAD for `key`.
+    pub fn with_crypto(
+        crypto: &dyn CryptoProvider,
+        key: &[u8],
+        salt: [u8; SALT_LEN],
+    ) -> Result<Self, Error> {
+        DirectionKeys::with_crypto(crypto, key, salt).map(Self)
     }
 
     /// Opens one record's fragment (any explicit nonce). The sequence number
@@ -348,20 +392,13 @@ impl RecordOpener {
         version: ProtocolVersion,
         fragment: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        let mut next = self.seq;
+        let k = &mut self.0;
+        let mut next = k.seq;
         let seq = next
             .take()
             .ok_or(Error::InappropriateState("read sequence number exhausted"))?;
-        // FUZZING ONLY (feature `fuzzing`, switched on at run time by a fuzz
-        // target): an all-zero tag opens as plaintext in clear.
-        #[cfg(feature = "fuzzing")]
-        if let Some(shortcut) = crate::fuzzing::shortcut_open(fragment) {
-            let plaintext = shortcut?;
-            self.seq = next;
-            return Ok(plaintext);
-        }
-        let plaintext = open_record(&self.key, &self.salt, seq, typ, version, fragment)?;
-        self.seq = next;
+        let plaintext = open_record(&*k.aead, &k.salt, seq, typ, version, fragment)?;
+        k.seq = next;
         Ok(plaintext)
     }
 }

@@ -7,7 +7,7 @@ use super::{
     derive_keys, master_secret, our_finished, require_handshake, suite_params, ExpectCcs,
     Negotiated,
 };
-use super::{Awaits, Message, State};
+use super::{Awaits, Message, State, StateId};
 use crate::config::{ClientConfig, Session};
 use crate::conn::{Context, Core};
 use crate::crypto::{self, Premaster};
@@ -88,8 +88,8 @@ struct ExpectServerHello {
 }
 
 impl State for ExpectServerHello {
-    fn name(&self) -> &'static str {
-        "ExpectServerHello"
+    fn id(&self) -> StateId {
+        StateId::ExpectServerHello
     }
 
     fn awaits(&self) -> Awaits {
@@ -178,8 +178,8 @@ struct ExpectCertificate {
 }
 
 impl State for ExpectCertificate {
-    fn name(&self) -> &'static str {
-        "ExpectCertificate"
+    fn id(&self) -> StateId {
+        StateId::ExpectCertificate
     }
 
     fn awaits(&self) -> Awaits {
@@ -226,8 +226,8 @@ struct ExpectServerHelloDone {
 }
 
 impl State for ExpectServerHelloDone {
-    fn name(&self) -> &'static str {
-        "ExpectServerHelloDone"
+    fn id(&self) -> StateId {
+        StateId::ExpectServerHelloDone
     }
 
     fn awaits(&self) -> Awaits {

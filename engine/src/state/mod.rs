@@ -9,6 +9,7 @@ use crate::crypto::{PrfHash, SuiteParams};
 use crate::enums::{ContentType, HandshakeType};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::msgs::{HandshakeMessagePayload, HandshakePayload};
+pub(crate) use crate::transcript::StateId;
 
 /// A message from the peer, after the record layer.
 #[derive(Debug)]
@@ -51,7 +52,7 @@ pub(crate) struct Awaits {
 }
 
 pub(crate) trait State: Send {
-    fn name(&self) -> &'static str;
+    fn id(&self) -> StateId;
     fn awaits(&self) -> Awaits;
     fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error>;
 }
@@ -113,8 +114,8 @@ pub(crate) struct Traffic {
 }
 
 impl State for Traffic {
-    fn name(&self) -> &'static str {
-        "Traffic"
+    fn id(&self) -> StateId {
+        StateId::Traffic
     }
 
     fn awaits(&self) -> Awaits {
@@ -196,8 +197,8 @@ pub(crate) fn derive_keys(
     master: &std::sync::Arc<crate::crypto::MasterSecret>,
 ) -> Result<Keys, Error> {
     use crate::record::protection::{RecordOpener, RecordSealer};
-    let kb = crate::crypto::key_block(
-        neg.params.prf_hash,
+    let crypto = cx.core.provider.crypto();
+    let kb = crate::crypto::KeySchedule::new(crypto, neg.params.prf_hash).key_block(
         master,
         &neg.client_random,
         &neg.server_random,
@@ -209,13 +210,14 @@ pub(crate) fn derive_keys(
         crate::conn::Side::Client => (client, server),
         crate::conn::Side::Server => (server, client),
     };
+    let keys = Keys {
+        ours: RecordSealer::with_crypto(crypto, ours.0, ours.1)?,
+        theirs: RecordOpener::with_crypto(crypto, theirs.0, theirs.1)?,
+    };
     cx.core
         .log_local("master_secret", master.as_bytes().as_slice());
     cx.core.secrets = Some((neg.client_random, master.clone()));
-    Ok(Keys {
-        ours: RecordSealer::new(ours.0, ours.1)?,
-        theirs: RecordOpener::new(theirs.0, theirs.1)?,
-    })
+    Ok(keys)
 }
 
 /// Our Finished over the handshake so far (RFC 5246 §7.4.9).
@@ -229,7 +231,8 @@ pub(crate) fn our_finished(
         crate::conn::Side::Server => crate::crypto::SERVER_FINISHED,
     };
     let hash = handshake_hash(cx, neg.params.prf_hash);
-    let vd = crate::crypto::verify_data(neg.params.prf_hash, master, label, &hash);
+    let vd = crate::crypto::KeySchedule::new(cx.core.provider.crypto(), neg.params.prf_hash)
+        .verify_data(master, label, &hash);
     HandshakeMessagePayload::new(HandshakePayload::Finished(vd.to_vec()))
 }
 
@@ -268,7 +271,8 @@ pub(crate) fn check_peer_finished(
         return Err(InvalidMessage::TrailingData("verify_data").into());
     }
     let hash = handshake_hash(cx, neg.params.prf_hash);
-    let expected = crate::crypto::verify_data(neg.params.prf_hash, master, label, &hash);
+    let expected = crate::crypto::KeySchedule::new(cx.core.provider.crypto(), neg.params.prf_hash)
+        .verify_data(master, label, &hash);
     let proof = crate::crypto::verify_finished(&expected, &verify_data)?;
     cx.core.handshake_bytes.extend_from_slice(&raw);
     Ok(proof)
@@ -285,8 +289,8 @@ pub(crate) struct ExpectCcs {
 }
 
 impl State for ExpectCcs {
-    fn name(&self) -> &'static str {
-        "ExpectChangeCipherSpec"
+    fn id(&self) -> StateId {
+        StateId::ExpectChangeCipherSpec
     }
 
     fn awaits(&self) -> Awaits {
@@ -321,8 +325,8 @@ pub(crate) struct ExpectFinished {
 }
 
 impl State for ExpectFinished {
-    fn name(&self) -> &'static str {
-        "ExpectFinished"
+    fn id(&self) -> StateId {
+        StateId::ExpectFinished
     }
 
     fn awaits(&self) -> Awaits {
@@ -383,8 +387,13 @@ pub(crate) fn master_secret(
     if neg.extended_master_secret {
         let session_hash = handshake_hash(cx, hash);
         cx.core.log_local("session_hash", &session_hash);
-        crate::crypto::extended_master_secret(hash, premaster, &session_hash)
+        crate::crypto::KeySchedule::new(cx.core.provider.crypto(), hash)
+            .extended_master_secret(premaster, &session_hash)
     } else {
-        crate::crypto::master_secret(hash, premaster, &neg.client_random, &neg.server_random)
+        crate::crypto::KeySchedule::new(cx.core.provider.crypto(), hash).master_secret(
+            premaster,
+            &neg.client_random,
+            &neg.server_random,
+        )
     }
 }

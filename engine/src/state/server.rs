@@ -3,7 +3,7 @@
 //! ExpectFinished → Traffic.
 
 use super::{derive_keys, our_finished, require_handshake, suite_params, ExpectCcs, Negotiated};
-use super::{Awaits, Message, State};
+use super::{Awaits, Message, State, StateId};
 use crate::config::{ServerConfig, Session};
 use crate::conn::Context;
 use crate::crypto;
@@ -114,8 +114,8 @@ impl ExpectClientHello {
 }
 
 impl State for ExpectClientHello {
-    fn name(&self) -> &'static str {
-        "ExpectClientHello"
+    fn id(&self) -> StateId {
+        StateId::ExpectClientHello
     }
 
     fn awaits(&self) -> Awaits {
@@ -227,8 +227,8 @@ struct ExpectClientKeyExchange {
 }
 
 impl State for ExpectClientKeyExchange {
-    fn name(&self) -> &'static str {
-        "ExpectClientKeyExchange"
+    fn id(&self) -> StateId {
+        StateId::ExpectClientKeyExchange
     }
 
     fn awaits(&self) -> Awaits {

@@ -1,8 +1,9 @@
 //! Replays every committed fuzz corpus file (`fuzz/corpus/<target>/*`) and
 //! every saved crash (`vectors/regressions/<target>/*`) through the target
-//! logic in `gauntlet_engine::fuzzing`, on stable and in the default build
-//! (no crypto shortcuts): each input must run without violating the target's
-//! invariants (a violation panics).
+//! logic in `gauntlet_harness::fuzzing`, on stable: each input must run
+//! without violating the target's invariants (a violation panics). `server`
+//! and `client` inputs run twice, with the fuzzers' no-security provider and
+//! with real crypto.
 //!
 //! The ignored test `write_seed_corpus` makes the seed corpus (run by
 //! `fuzz/make-corpus.sh`): inputs are third-party recordings
@@ -10,7 +11,7 @@
 //! records, and flights of our own engine, never expected values.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use gauntlet_engine::fuzzing;
+use gauntlet_harness::fuzzing::{self, FuzzCrypto};
 use std::path::{Path, PathBuf};
 
 /// A target's logic, its return value (if any) dropped.
@@ -20,10 +21,12 @@ const TARGETS: [(&str, Target); 6] = [
     ("deframer", fuzzing::deframer),
     ("message", fuzzing::message),
     ("server", |d| {
-        fuzzing::server(d);
+        fuzzing::server(d, FuzzCrypto::NoSecurity);
+        fuzzing::server(d, FuzzCrypto::Real);
     }),
     ("client", |d| {
-        fuzzing::client(d);
+        fuzzing::client(d, FuzzCrypto::NoSecurity);
+        fuzzing::client(d, FuzzCrypto::Real);
     }),
     ("x509", fuzzing::x509),
     ("scenario", |d| {
@@ -82,8 +85,8 @@ fn every_saved_crash_replays_without_violating_invariants() {
 
 mod seeds {
     use gauntlet_engine::enums::ContentType;
-    use gauntlet_engine::fuzzing::{self, ClearRsaKey, ConnFlags};
-    use gauntlet_engine::{Connection, Provider};
+    use gauntlet_engine::Connection;
+    use gauntlet_harness::fuzzing::{self, ClearRsaKey, ConnFlags, FuzzCrypto};
     use std::collections::BTreeMap;
 
     pub type Corpus = BTreeMap<(&'static str, String), Vec<u8>>;
@@ -124,7 +127,7 @@ mod seeds {
     }
 
     /// A record whose "ciphertext" is `plain` with an all-zero tag: what the
-    /// fuzzing shortcut opens.
+    /// no-security provider's null AEAD opens.
     fn zero_tag(typ: ContentType, plain: &[u8]) -> Vec<u8> {
         let mut body = vec![0u8; 8];
         body.extend_from_slice(plain);
@@ -138,14 +141,14 @@ mod seeds {
 
     const ZERO_FINISHED: [u8; 16] = [20, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-    /// Our client against the fuzzed server (same flags, same seeds): each
-    /// side's flights, in order.
-    fn engine_flights(flags: u8) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    /// Our client against the fuzzed server (same flags, same seeds, both
+    /// with `crypto`): each side's flights, in order.
+    fn engine_flights(flags: u8, crypto: FuzzCrypto) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         let f = ConnFlags(flags);
-        let mut client = fuzzing::client_connection(f);
+        let mut client = fuzzing::client_connection(f, crypto);
         let mut server = Connection::server(
-            fuzzing::server_config(f),
-            Provider::from_seed(fuzzing::SERVER_SEED),
+            fuzzing::server_config(f, crypto),
+            crypto.provider(fuzzing::SERVER_SEED),
         );
         let (mut c_flights, mut s_flights) = (Vec::new(), Vec::new());
         for _ in 0..6 {
@@ -231,8 +234,9 @@ mod seeds {
             c.insert(("message", name.into()), bytes);
         }
 
-        // Our own engine's flights against the fuzzed peer: they complete
-        // with real crypto (shortcuts off, as the replay test runs them).
+        // Our own engine's flights against the fuzzed peer: `engine-*`
+        // complete with real crypto, `no-security-engine-*` (both sides on
+        // the no-security provider) with the fuzzers' crypto.
         let cases = [
             ("full", 0),
             ("resumed", ConnFlags::KNOWN_SESSION),
@@ -242,26 +246,30 @@ mod seeds {
             ("no-sni-no-cache", ConnFlags::BIT5),
         ];
         for (name, flags) in cases {
-            let (cf, sf) = engine_flights(flags);
-            c.insert(
-                ("server", format!("engine-{name}")),
-                [vec![flags], fuzzing::join_chunks(&cf)].concat(),
-            );
-            c.insert(
-                ("client", format!("engine-{name}")),
-                [vec![flags], fuzzing::join_chunks(&sf)].concat(),
-            );
-            if name == "full" || name == "small-records" {
-                c.insert(
-                    ("deframer", format!("engine-{name}-c2s")),
-                    [vec![1u8], cf.concat()].concat(),
-                );
+            for (prefix, crypto) in [
+                ("no-security-engine", FuzzCrypto::NoSecurity),
+                ("engine", FuzzCrypto::Real),
+            ] {
+                // The client's flights go to the fuzzed server, and back.
+                let (cf, sf) = engine_flights(flags, crypto);
+                for (target, flights) in [("server", &cf), ("client", &sf)] {
+                    c.insert(
+                        (target, format!("{prefix}-{name}")),
+                        [vec![flags], fuzzing::join_chunks(flights)].concat(),
+                    );
+                }
+                if crypto == FuzzCrypto::Real && (name == "full" || name == "small-records") {
+                    c.insert(
+                        ("deframer", format!("engine-{name}-c2s")),
+                        [vec![1u8], cf.concat()].concat(),
+                    );
+                }
             }
         }
 
         // Hand-built flights that get past the record and Finished checks
-        // with the fuzzing shortcuts (all-zero tags and verify_data).
-        let (cf, sf) = engine_flights(0);
+        // with the no-security provider (all-zero tags and verify_data).
+        let (cf, sf) = engine_flights(0, FuzzCrypto::Real);
         let mut premaster = vec![3, 3];
         premaster.extend_from_slice(&[0x77; 46]);
         let cke = {
@@ -271,7 +279,7 @@ mod seeds {
             m
         };
         c.insert(
-            ("server", "shortcut-full".into()),
+            ("server", "no-security-full".into()),
             [
                 vec![0u8],
                 fuzzing::join_chunks(&[
@@ -288,9 +296,9 @@ mod seeds {
             ]
             .concat(),
         );
-        let (rcf, rsf) = engine_flights(ConnFlags::KNOWN_SESSION);
+        let (rcf, rsf) = engine_flights(ConnFlags::KNOWN_SESSION, FuzzCrypto::Real);
         c.insert(
-            ("server", "shortcut-resumed".into()),
+            ("server", "no-security-resumed".into()),
             [
                 vec![ConnFlags::KNOWN_SESSION],
                 fuzzing::join_chunks(&[
@@ -311,7 +319,7 @@ mod seeds {
             .flatten()
             .collect();
         c.insert(
-            ("client", "shortcut-full".into()),
+            ("client", "no-security-full".into()),
             [
                 vec![0u8],
                 fuzzing::join_chunks(&[
@@ -330,7 +338,7 @@ mod seeds {
         );
         let sh = records(&rsf[0])[0].clone();
         c.insert(
-            ("client", "shortcut-resumed".into()),
+            ("client", "no-security-resumed".into()),
             [
                 vec![ConnFlags::KNOWN_SESSION],
                 fuzzing::join_chunks(&[
@@ -389,7 +397,8 @@ mod seeds {
             );
         }
 
-        // Scripts: hello choices (5 bytes), then actions (see fuzzing::Action).
+        // Scripts: hello choices (5 bytes), then actions (see
+        // fuzzing::ScenarioAction).
         let scripts: [(&str, &[u8]); 16] = [
             ("clean-full", &[]),
             ("clean-resumed", &[0, 0, 0, 0, 1]),
@@ -458,14 +467,14 @@ fn seeds_replay_without_violating_invariants() {
 fn engine_seeds_reach_the_established_state_with_real_crypto() {
     // The seeds made from our own flights must take each fuzzed side through
     // a whole handshake (so the replay exercises the Finished oracle); the
-    // ones relying on the fuzzing shortcuts must fail without them, at the
-    // record or Finished check (RFC 5246 §7.4.9).
+    // ones made for the no-security provider must fail with real crypto, at
+    // the record or Finished check (RFC 5246 §6.2.3.3, §7.4.9).
     use gauntlet_engine::{Error, PeerMisbehaved};
     let all = seeds::all();
     for ((target, name), bytes) in &all {
         let outcome = match *target {
-            "server" => fuzzing::server(bytes),
-            "client" => fuzzing::client(bytes),
+            "server" => fuzzing::server(bytes, FuzzCrypto::Real),
+            "client" => fuzzing::client(bytes, FuzzCrypto::Real),
             "scenario" => fuzzing::scenario(bytes),
             _ => continue,
         };
@@ -473,7 +482,7 @@ fn engine_seeds_reach_the_established_state_with_real_crypto() {
             assert!(outcome.established, "{target}/{name}: {outcome:?}");
             assert_eq!(outcome.error, None, "{target}/{name}");
         }
-        if name.starts_with("shortcut-") {
+        if name.starts_with("no-security-") {
             assert!(!outcome.established, "{target}/{name}");
             assert!(
                 matches!(
@@ -487,4 +496,27 @@ fn engine_seeds_reach_the_established_state_with_real_crypto() {
         }
     }
     assert!(all.keys().filter(|(_, n)| n.starts_with("engine-")).count() >= 12);
+}
+
+#[test]
+fn no_security_seeds_reach_the_established_state_with_the_fuzzers_crypto() {
+    // What the fuzzers start from: every `no-security-*` seed completes a
+    // handshake (full and resumed, each flag combination) with the
+    // no-security provider, so mutations reach the states after it.
+    let all = seeds::all();
+    let mut n = 0;
+    for ((target, name), bytes) in &all {
+        if !name.starts_with("no-security-") {
+            continue;
+        }
+        let outcome = match *target {
+            "server" => fuzzing::server(bytes, FuzzCrypto::NoSecurity),
+            "client" => fuzzing::client(bytes, FuzzCrypto::NoSecurity),
+            _ => continue,
+        };
+        assert!(outcome.established, "{target}/{name}: {outcome:?}");
+        assert_eq!(outcome.error, None, "{target}/{name}");
+        n += 1;
+    }
+    assert!(n >= 16, "only {n} no-security seeds");
 }
