@@ -47,12 +47,15 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
         case(
             out,
             format!("ServerHello-Client-Version{name}"),
+            // "If the version chosen by the server is not supported by the
+            // client (or not acceptable), the client MUST send a
+            // protocol_version alert" (policy rule 1).
             "RFC 5246 §7.4.1.3, Appendix E.1",
             ServerBugs {
                 server_version: Some(v),
                 ..b()
             },
-            alert(&[A::ProtocolVersion, A::IllegalParameter, A::HandshakeFailure]),
+            alert(&[A::ProtocolVersion]),
         );
     }
     for (s, name) in [
@@ -245,13 +248,14 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
             HsMsg::Finished,
             Mutation::Truncate(11),
             "Truncated11",
-            vec![A::DecodeError, A::DecryptError],
+            // verify_data of the wrong length is malformed (policy rule 1).
+            vec![A::DecodeError],
         ),
         (
             HsMsg::Finished,
             Mutation::TrailingData(vec![0]),
             "TrailingByte",
-            vec![A::DecodeError, A::DecryptError],
+            vec![A::DecodeError],
         ),
         (
             HsMsg::Finished,

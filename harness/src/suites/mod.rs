@@ -1,5 +1,21 @@
 //! The conformance suite: one file per topic, each a function appending its
 //! cases. Families (every message × every mutation) come from loops.
+//!
+//! # Expectation policy
+//! Every case's expected outcome follows one rule, which the topic files
+//! cite as "the policy":
+//! 1. Where the RFC names the alert, only that alert. A malformed message
+//!    ("as for all other messages", RFC 5246 §7.4.1.2; a length outside a
+//!    vector's bounds, §4.3) is decode_error; a version the peer will not
+//!    use is protocol_version (Appendix E.1: MUST); a premaster that fails
+//!    in any way shows only at Finished, as bad_record_mac (§7.4.7.1).
+//! 2. Where the RFC leaves the reaction open, the case accepts what
+//!    OpenSSL, BoringSSL and NSS send, and says so beside the case.
+//! 3. A silent close conforms only where the RFC allows ending without an
+//!    alert (after a fatal alert of ours, §7.2), never in place of an alert
+//!    the RFC requires.
+//! A stack that does otherwise is listed in its expectations file with the
+//! clause it departs from; the suite is not widened to fit it.
 
 mod basic;
 mod ccs;
