@@ -14,6 +14,7 @@
 //! 3. A silent close conforms only where the RFC allows ending without an
 //!    alert (after a fatal alert of ours, §7.2), never in place of an alert
 //!    the RFC requires.
+//!
 //! A stack that does otherwise is listed in its expectations file with the
 //! clause it departs from; the suite is not widened to fit it.
 
