@@ -247,3 +247,100 @@ pub fn run_client_case(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gauntlet_engine::enums::AlertDescription as A;
+
+    fn fatal(a: A) -> Outcome {
+        Outcome::ended(
+            Ending::Alert {
+                level: 2,
+                description: a.0,
+            },
+            3,
+        )
+    }
+
+    fn warning(a: A) -> Outcome {
+        Outcome::ended(
+            Ending::Alert {
+                level: 1,
+                description: a.0,
+            },
+            3,
+        )
+    }
+
+    fn pass(e: &Expect, o: &Outcome) -> bool {
+        judge(e, o) == Verdict::Pass
+    }
+
+    // Every ending kind against every kind of expectation: what passes is
+    // exactly what the Expect variant's doc says, nothing more.
+    #[test]
+    fn judge_passes_only_the_endings_each_expectation_names() {
+        let completed = Outcome::completed(6, false);
+        let resumed = Outcome::completed(4, true);
+        let eof = Outcome::ended(Ending::Eof, 3);
+        let timeout = Outcome::ended(Ending::Timeout, 3);
+        let garbled = Outcome::ended(Ending::Garbled("bad Finished".into()), 3);
+        let decode = fatal(A::DecodeError);
+        let handshake = fatal(A::HandshakeFailure);
+        let close_notify = warning(A::CloseNotify);
+        let no_reneg = warning(A::NoRenegotiation);
+        let all = [
+            &completed,
+            &resumed,
+            &eof,
+            &timeout,
+            &garbled,
+            &decode,
+            &handshake,
+            &close_notify,
+            &no_reneg,
+        ];
+        let passing = |e: &Expect| -> Vec<bool> { all.iter().map(|o| pass(e, o)).collect() };
+        let (t, f) = (true, false);
+        // completed, resumed, eof, timeout, garbled, decode, handshake, close_notify, no_reneg
+        assert_eq!(passing(&Expect::Success), [t, t, f, f, f, f, f, f, f]);
+        assert_eq!(passing(&Expect::Resumed), [f, t, f, f, f, f, f, f, f]);
+        assert_eq!(
+            passing(&Expect::Alert(vec![A::DecodeError])),
+            [f, f, f, f, f, t, f, f, f]
+        );
+        assert_eq!(passing(&Expect::Closed), [f, f, t, f, f, f, f, t, f]);
+        assert_eq!(
+            passing(&Expect::AnyOf(vec![
+                Expect::Resumed,
+                Expect::Alert(vec![A::HandshakeFailure]),
+            ])),
+            [f, t, f, f, f, f, t, f, f]
+        );
+        // A warning is never the fatal alert an Alert expectation names.
+        assert!(!pass(&Expect::Alert(vec![A::NoRenegotiation]), &no_reneg));
+    }
+
+    #[test]
+    fn judge_keeps_harness_errors_apart_from_target_failures() {
+        let io = Outcome::ended(Ending::Io("connection refused".into()), 0);
+        for e in [
+            Expect::Success,
+            Expect::Closed,
+            Expect::Alert(vec![A::DecodeError]),
+        ] {
+            assert_eq!(
+                judge(&e, &io),
+                Verdict::HarnessError("connection refused".into())
+            );
+        }
+        match judge(&Expect::Success, &fatal(A::DecodeError)) {
+            Verdict::Fail(why) => {
+                assert!(why.contains("expected success"), "{why}");
+                assert!(why.contains("DecodeError"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

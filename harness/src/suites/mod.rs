@@ -56,3 +56,70 @@ pub(crate) const SUITES: [(CipherSuite, &str); 2] = [
 pub(crate) fn alert(set: &[AlertDescription]) -> crate::case::Expect {
     crate::case::Expect::Alert(set.to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gauntlet_engine::Side;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    // Pinned so that a family cannot lose cases with everything green: a
+    // change to a family's size changes this table in the same commit.
+    #[test]
+    fn every_family_keeps_its_case_count() {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for case in all() {
+            let family: Vec<&str> = case.name.splitn(3, '-').take(2).collect();
+            *counts.entry(family.join("-")).or_default() += 1;
+        }
+        let expected: BTreeMap<String, usize> = [
+            ("Alert-Server", 6),
+            ("ApplicationData-Server", 3),
+            ("Basic-Client", 4),
+            ("Basic-Server", 4),
+            ("Certificate-Client", 29),
+            ("ChangeCipherSpec-Client", 3),
+            ("ChangeCipherSpec-Server", 32),
+            ("ClientHello-Server", 101),
+            ("ClientKeyExchange-Server", 26),
+            ("Finished-Client", 5),
+            ("Finished-Server", 24),
+            ("FragmentEveryByte-Server", 4),
+            ("FragmentMedium-Server", 4),
+            ("FragmentSmall-Server", 4),
+            ("RandomExplicitNonce-Server", 4),
+            ("Record-Client", 4),
+            ("Record-Server", 40),
+            ("Renegotiation-Client", 2),
+            ("Renegotiation-Server", 7),
+            ("Resume-Server", 4),
+            ("RsaKx-Server", 53),
+            ("SeparateWrites-Server", 4),
+            ("ServerHello-Client", 21),
+            ("ServerHelloDone-Client", 3),
+            ("ServerKeyExchange-Client", 1),
+            ("ZeroLengthAppData-Server", 2),
+        ]
+        .into_iter()
+        .map(|(f, n)| (f.to_string(), n))
+        .collect();
+        assert_eq!(counts, expected);
+        let server = all().iter().filter(|c| c.side == Side::Server).count();
+        assert_eq!((server, all().len() - server), (322, 72));
+    }
+
+    #[test]
+    fn case_names_are_unique_and_name_their_side_and_clause() {
+        let cases = all();
+        let names: BTreeSet<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names.len(), cases.len(), "duplicate case names");
+        for c in &cases {
+            let side = match c.side {
+                Side::Server => "-Server",
+                Side::Client => "-Client",
+            };
+            assert!(c.name.contains(side), "{} does not name its side", c.name);
+            assert!(c.rfc.contains("RFC"), "{} cites no RFC clause", c.name);
+        }
+    }
+}
