@@ -3,7 +3,7 @@
 
 use crate::peer::client::{self, ClientScript, SavedSession};
 use crate::peer::transport::Transport;
-use crate::peer::{Ending, Outcome};
+use crate::peer::{Ending, Milestone, Outcome};
 use gauntlet_engine::enums::AlertDescription;
 use gauntlet_engine::{Provider, Side};
 use std::fmt;
@@ -94,6 +94,15 @@ impl TestCase {
 }
 
 impl TestCase {
+    /// The step of the scripted peer at which this case misbehaves: an
+    /// ending before it does not judge the misbehaviour.
+    pub fn injected_at(&self) -> Milestone {
+        match &self.script {
+            Script::Client(c) => c.bugs.injected_at(),
+            Script::Server(s) => s.bugs.injected_at(),
+        }
+    }
+
     /// A client-role case played by the scripted server.
     pub fn client(
         name: impl Into<String>,
@@ -121,10 +130,19 @@ pub enum Verdict {
     HarnessError(String),
 }
 
-/// Compares an outcome with what the case expects.
-pub fn judge(expect: &Expect, outcome: &Outcome) -> Verdict {
+/// Compares an outcome with what the case expects. `at` is where the case
+/// misbehaves (`TestCase::injected_at`): an ending that came before the
+/// scripted peer got there (the target alerted or closed before it had
+/// seen the fault) fails, whatever it was.
+pub fn judge(expect: &Expect, outcome: &Outcome, at: Milestone) -> Verdict {
     if let Some(Ending::Io(e)) = &outcome.ending {
         return Verdict::HarnessError(e.clone());
+    }
+    if outcome.ending.is_some() && outcome.reached < at {
+        return Verdict::Fail(format!(
+            "expected {expect} once the peer reached {at:?}, but the target ended first: {outcome} at {:?}",
+            outcome.reached
+        ));
     }
     if conforms(expect, outcome) {
         Verdict::Pass
@@ -191,8 +209,15 @@ pub fn run_server_case(
         match target.connect() {
             Ok(mut t) => {
                 let (outcome, session) = client::run(t.as_mut(), &first, &mut rng, timeout, None);
+                // The set-up is not what the case tests: its failure is the
+                // harness's (no session to resume), not a verdict.
                 if outcome.ending.is_some() {
-                    return (outcome, t.log().to_vec());
+                    let setup =
+                        format!("the set-up connection (a correct handshake) failed: {outcome}");
+                    return (
+                        Outcome::ended(Ending::Io(setup), outcome.records_in),
+                        t.log().to_vec(),
+                    );
                 }
                 saved = session;
             }
@@ -274,7 +299,7 @@ mod tests {
     }
 
     fn pass(e: &Expect, o: &Outcome) -> bool {
-        judge(e, o) == Verdict::Pass
+        judge(e, o, Milestone::Start) == Verdict::Pass
     }
 
     // Every ending kind against every kind of expectation: what passes is
@@ -331,16 +356,45 @@ mod tests {
             Expect::Alert(vec![A::DecodeError]),
         ] {
             assert_eq!(
-                judge(&e, &io),
+                judge(&e, &io, Milestone::Finished),
                 Verdict::HarnessError("connection refused".into())
             );
         }
-        match judge(&Expect::Success, &fatal(A::DecodeError)) {
+        match judge(&Expect::Success, &fatal(A::DecodeError), Milestone::Start) {
             Verdict::Fail(why) => {
                 assert!(why.contains("expected success"), "{why}");
                 assert!(why.contains("DecodeError"), "{why}");
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    // An answer counts only once the peer got to the step the case
+    // misbehaves at: the right alert sent too early (before the fault was
+    // on the wire) fails, at every kind of ending.
+    #[test]
+    fn judge_fails_an_ending_that_came_before_the_injected_step() {
+        let early = fatal(A::DecryptError).at(Milestone::Hello);
+        let on_time = fatal(A::DecryptError).at(Milestone::Finished);
+        let expect = Expect::Alert(vec![A::DecryptError]);
+        assert_eq!(judge(&expect, &on_time, Milestone::Finished), Verdict::Pass);
+        match judge(&expect, &early, Milestone::Finished) {
+            Verdict::Fail(why) => assert!(why.contains("ended first"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        let closed_early = Outcome::ended(Ending::Eof, 1).at(Milestone::Hello);
+        assert!(matches!(
+            judge(&Expect::Closed, &closed_early, Milestone::KeyExchange),
+            Verdict::Fail(_)
+        ));
+        // Completion is judged as always (it reached every step).
+        assert_eq!(
+            judge(
+                &Expect::Success,
+                &Outcome::completed(6, false),
+                Milestone::Traffic
+            ),
+            Verdict::Pass
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::case::{judge, run_client_case, run_server_case, Acceptor, Connector, 
 use crate::case::{TestCase, Verdict};
 use crate::expectations::Expectations;
 use crate::peer::transport::{Recv, Transport};
-use crate::peer::Outcome;
+use crate::peer::{Milestone, Outcome};
 use gauntlet_engine::Side;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -227,6 +227,12 @@ pub fn run(
     expectations: &Expectations,
     on_done: &(dyn Fn(&CaseResult) + Sync),
 ) -> Vec<CaseResult> {
+    let probe = match target {
+        Target::Server(c) if cases.iter().any(|case| case.side == Side::Server) => {
+            Probe::of_server(c, opts.timeout.min(PROBE_WAIT))
+        }
+        _ => Probe::default(),
+    };
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<CaseResult>>> = Mutex::new(vec![None; cases.len()]);
     let jobs = opts.jobs.clamp(1, cases.len().max(1));
@@ -242,7 +248,7 @@ pub fn run(
                 let result = if stopped {
                     skipped(case, opts.seed)
                 } else {
-                    run_one(case, target, opts, expectations)
+                    run_case(case, target, opts, expectations, probe)
                 };
                 on_done(&result);
                 slots.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(result);
@@ -279,12 +285,46 @@ fn skipped(case: &TestCase, seed: u64) -> CaseResult {
     }
 }
 
+/// How long the probe connection waits for a server that speaks first.
+const PROBE_WAIT: Duration = Duration::from_millis(250);
+
+/// What one connection that sends nothing shows of a server, before the
+/// cases run.
+#[derive(Clone, Copy, Debug, Default)]
+struct Probe {
+    /// The server sent something, or closed, before it was sent a byte: an
+    /// alert right after our ClientHello then says nothing about it.
+    speaks_unprompted: bool,
+}
+
+impl Probe {
+    fn of_server(c: &dyn Connector, wait: Duration) -> Self {
+        let Ok(mut t) = c.connect() else {
+            // A target that cannot be reached fails every case on its own.
+            return Self::default();
+        };
+        let mut buf = Vec::new();
+        let speaks_unprompted = matches!(t.recv(&mut buf, wait), Ok(Recv::Data(_) | Recv::Eof));
+        Self { speaks_unprompted }
+    }
+}
+
 /// Runs one case within its budget and judges it.
 pub fn run_one(
     case: &TestCase,
     target: Target<'_>,
     opts: &RunOptions,
     expectations: &Expectations,
+) -> CaseResult {
+    run_case(case, target, opts, expectations, Probe::default())
+}
+
+fn run_case(
+    case: &TestCase,
+    target: Target<'_>,
+    opts: &RunOptions,
+    expectations: &Expectations,
+    probe: Probe,
 ) -> CaseResult {
     let seed = case_seed(opts.seed, &case.name);
     let start = Instant::now();
@@ -318,7 +358,19 @@ pub fn run_one(
             Vec::new(),
         ),
     };
-    let verdict = judge(&case.expect, &outcome);
+    let verdict = match judge(&case.expect, &outcome, case.injected_at()) {
+        Verdict::Pass
+            if probe.speaks_unprompted
+                && outcome.ending.is_some()
+                && outcome.reached <= Milestone::Hello =>
+        {
+            Verdict::Fail(format!(
+                "expected {}, got {outcome}; but the target also speaks or closes before it is sent anything (probe connection), so an ending right after our hello says nothing",
+                case.expect
+            ))
+        }
+        other => other,
+    };
     let listed = expectations.lookup(&case.name).map(|e| e.reason.as_str());
     CaseResult {
         name: case.name.clone(),
@@ -527,9 +579,15 @@ mod tests {
             &Expectations::default(),
             &|_| {},
         );
-        // Resume cases would make two connections: still one budget.
+        // Resume cases would make two connections: still one budget. The
+        // first (set-up) connection is what times out, which is the
+        // harness's failure to set the case up, not a verdict.
         for r in &results {
-            assert!(matches!(r.verdict, Final::Fail(_)), "{:?}", r.verdict);
+            assert!(
+                matches!(&r.verdict, Final::HarnessError(e) if e.contains("set-up")),
+                "{:?}",
+                r.verdict
+            );
             assert!(r.duration < Duration::from_millis(400), "{:?}", r.duration);
         }
         assert!(start.elapsed() < Duration::from_millis(200 * cases.len() as u64 + 500));

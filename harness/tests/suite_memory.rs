@@ -19,7 +19,10 @@ fn run(cases: &[TestCase], target: &MemoryServer) -> Vec<(String, Verdict)> {
         .enumerate()
         .map(|(i, case)| {
             let (outcome, _) = run_server_case(case, target, Duration::from_secs(2), [i as u8; 32]);
-            (case.name.clone(), judge(&case.expect, &outcome))
+            (
+                case.name.clone(),
+                judge(&case.expect, &outcome, case.injected_at()),
+            )
         })
         .collect()
 }
@@ -72,7 +75,7 @@ fn reference_client_passes_every_client_case_in_memory() {
         .filter_map(|(i, case)| {
             let (outcome, _) =
                 run_client_case(case, &target, Duration::from_secs(2), [i as u8; 32]);
-            match judge(&case.expect, &outcome) {
+            match judge(&case.expect, &outcome, case.injected_at()) {
                 Verdict::Pass => None,
                 v => Some(format!("{}: {v:?}", case.name)),
             }

@@ -12,7 +12,7 @@ use super::record;
 use super::rules::{self, EMPTY_RENEGOTIATION_INFO_SCSV};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Protect, Wire};
-use super::{apply_mutation, keys, HsMsg, Mutation, Outcome};
+use super::{apply_mutation, keys, HsMsg, Milestone, Mutation, Outcome};
 use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
@@ -170,6 +170,106 @@ pub struct ClientBugs {
     pub resume: bool,
     /// If true, the client never sends close_notify.
     pub no_close: bool,
+}
+
+impl ClientBugs {
+    /// The step at which these knobs first misbehave (the earliest of those
+    /// set); `Milestone::Start` for a correct client. Every field is named,
+    /// so a new knob cannot be added without saying where it acts.
+    pub fn injected_at(&self) -> Milestone {
+        use Milestone as M;
+        let ClientBugs {
+            client_version,
+            hello_record_version,
+            record_version,
+            cipher_suites,
+            cipher_suites_raw,
+            compression_methods,
+            extensions,
+            extra_extensions,
+            omit_extensions_block,
+            session_id,
+            sslv2_hello,
+            mutations,
+            ccs,
+            premaster,
+            stop_after_client_key_exchange,
+            bad_finished,
+            flip_finished_record_bit,
+            random_explicit_nonce,
+            max_fragment,
+            separate_writes,
+            empty_app_data_first,
+            app_data_before_finished,
+            app_data_in_handshake,
+            warning_alert_in_handshake,
+            fatal_alert_in_handshake,
+            alert_payload_in_handshake,
+            unknown_record_type_in_handshake,
+            unknown_record_type_after,
+            app_data_len,
+            raw_record_len_after,
+            renegotiate,
+            // The resumed connection's own knobs say where it misbehaves.
+            resume: _,
+            no_close,
+        } = self;
+        let hello = client_version.is_some()
+            || hello_record_version.is_some()
+            || record_version.is_some()
+            || cipher_suites.is_some()
+            || cipher_suites_raw.is_some()
+            || compression_methods.is_some()
+            || extensions.is_some()
+            || !extra_extensions.is_empty()
+            || *omit_extensions_block
+            || session_id.is_some()
+            || *sslv2_hello
+            || max_fragment.is_some();
+        let key_exchange = premaster.is_some()
+            || *stop_after_client_key_exchange
+            || *separate_writes
+            || *app_data_in_handshake
+            || warning_alert_in_handshake.is_some()
+            || fatal_alert_in_handshake.is_some()
+            || alert_payload_in_handshake.is_some()
+            || unknown_record_type_in_handshake.is_some()
+            || matches!(ccs, CcsBug::Early | CcsBug::InsideFragmentedMessage);
+        let change_cipher_spec = *app_data_before_finished
+            || matches!(
+                ccs,
+                CcsBug::Skip
+                    | CcsBug::SkipPlaintextFinished
+                    | CcsBug::Twice
+                    | CcsBug::TwicePlaintext
+                    | CcsBug::Payload(_)
+            );
+        let finished =
+            *bad_finished || flip_finished_record_bit.is_some() || *random_explicit_nonce;
+        let traffic = *empty_app_data_first
+            || unknown_record_type_after.is_some()
+            || app_data_len.is_some()
+            || raw_record_len_after.is_some()
+            || renegotiate.is_some()
+            || *no_close;
+        let mutated = mutations.iter().map(|(m, _)| match m {
+            HsMsg::ClientKeyExchange => M::KeyExchange,
+            HsMsg::Finished => M::Finished,
+            _ => M::Hello,
+        });
+        [
+            (hello, M::Hello),
+            (key_exchange, M::KeyExchange),
+            (change_cipher_spec, M::ChangeCipherSpec),
+            (finished, M::Finished),
+            (traffic, M::Traffic),
+        ]
+        .into_iter()
+        .filter_map(|(set, step)| set.then_some(step))
+        .chain(mutated)
+        .min()
+        .unwrap_or(M::Start)
+    }
 }
 
 /// The scripted client's configuration for one case.
@@ -377,6 +477,7 @@ pub fn run(
         Err(end) => (Outcome::ended(end, records), None),
     };
     out.0.key_log = wire.key_log.take();
+    out.0.reached = wire.reached;
     out
 }
 
@@ -402,6 +503,7 @@ fn run_inner(
     let client_random: [u8; 32] = rng.array();
     let mut transcript = Vec::new();
 
+    wire.reach(Milestone::Hello);
     // ClientHello, or its SSLv2-compatible form (RFC 5246 E.2), whose
     // handshake hash input is the message after its 2-byte length.
     if b.sslv2_hello {
@@ -443,6 +545,7 @@ fn run_inner(
         // Nagle still held back.
         wire.cork = !b.separate_writes;
         send_ccs(wire, b, keys.0, false)?;
+        wire.reach(Milestone::Finished);
         let vd = verify(hash, &master, crypto::CLIENT_FINISHED, &transcript);
         let fin = build::finished(&vd);
         wire.send_handshake(&mut transcript, HsMsg::Finished, &fin, &b.mutations, max)?;
@@ -508,6 +611,7 @@ fn full_handshake(
     let server_key = gauntlet_engine::pki::leaf_public_key(&leaf)
         .map_err(|e| wrong(format!("server certificate key: {e:?}")))?;
 
+    wire.reach(Milestone::KeyExchange);
     wire.cork = !b.separate_writes;
     if b.separate_writes {
         wire.answer_check = Some(Duration::from_millis(10));
@@ -585,6 +689,7 @@ fn full_handshake(
     }
 
     // Finished
+    wire.reach(Milestone::Finished);
     let vd = verify(hash, &master, crypto::CLIENT_FINISHED, transcript);
     let mut sent_vd = vd;
     if b.bad_finished {
@@ -616,6 +721,7 @@ fn full_handshake(
 /// (records are sealed from then on). `full`: a full handshake, where the
 /// ClientKeyExchange variants apply.
 fn send_ccs(wire: &mut Wire<'_>, b: &ClientBugs, ours: Protect, full: bool) -> Result<(), Ending> {
+    wire.reach(Milestone::ChangeCipherSpec);
     let ccs = ContentType::ChangeCipherSpec.0;
     match &b.ccs {
         // The CCS already went inside ClientKeyExchange.
@@ -771,6 +877,7 @@ fn exchange_application_data(
     rng: &mut Provider,
     finished: VerifyData,
 ) -> Result<(), Ending> {
+    wire.reach(Milestone::Traffic);
     let b = &script.bugs;
     if let Some(typ) = b.unknown_record_type_after {
         wire.send(typ, b"x", 1 << 14)?;

@@ -161,6 +161,33 @@ fn mutate(msg: &[u8], m: &Mutation) -> Vec<Vec<u8>> {
     }
 }
 
+/// The scripted peer's own milestones in a conversation, in the order it
+/// reaches them. The flows read the target's whole flight before they
+/// send their next one, so reaching a step means the target sent what a
+/// conforming peer sends up to it. A case's misbehaviour is injected at one
+/// step (`ClientBugs::injected_at`, `ServerBugs::injected_at`); an ending
+/// that came before the peer reached it says nothing about that
+/// misbehaviour (`case::judge`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Milestone {
+    /// Connected; nothing sent yet (a server flow awaits the ClientHello).
+    #[default]
+    Start,
+    /// Our hello flight: ClientHello, or ServerHello … ServerHelloDone
+    /// once the target's ClientHello is read.
+    Hello,
+    /// The client's second flight, from its first record (early CCS,
+    /// alerts, records before ClientKeyExchange) to ClientKeyExchange,
+    /// once the server's flight is read.
+    KeyExchange,
+    /// Our ChangeCipherSpec and what we send before our Finished.
+    ChangeCipherSpec,
+    /// Our Finished.
+    Finished,
+    /// After the handshake: application data, renegotiation, close.
+    Traffic,
+}
+
 /// How a scripted conversation went, from the scripted peer's side.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
@@ -168,6 +195,8 @@ pub struct Outcome {
     pub ending: Option<Ending>,
     /// Records received from the target before the ending.
     pub records_in: usize,
+    /// The furthest step the peer reached before the ending.
+    pub reached: Milestone,
     /// The target resumed the offered session (abbreviated handshake).
     pub resumed: bool,
     /// NSS key log line of the last connection, once its master secret is known.
@@ -179,6 +208,7 @@ impl Outcome {
         Self {
             ending: None,
             records_in,
+            reached: Milestone::Traffic,
             resumed,
             key_log: None,
         }
@@ -188,9 +218,16 @@ impl Outcome {
         Self {
             ending: Some(e),
             records_in,
+            reached: Milestone::Start,
             resumed: false,
             key_log: None,
         }
+    }
+
+    /// The same ending, reached at `step`.
+    pub fn at(mut self, step: Milestone) -> Self {
+        self.reached = step;
+        self
     }
 
     /// The fatal alert the target sent, if that is how it ended.

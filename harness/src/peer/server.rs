@@ -5,7 +5,7 @@
 use super::build::{self, handshake_msg as msg};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Wire};
-use super::{keys, rules, HsMsg, Mutation, Outcome};
+use super::{keys, rules, HsMsg, Milestone, Mutation, Outcome};
 use gauntlet_engine::config::ServerKey;
 use gauntlet_engine::crypto::{self, SuiteParams};
 use gauntlet_engine::enums::{
@@ -69,6 +69,60 @@ pub struct ServerBugs {
     pub record_version: Option<u16>,
 }
 
+impl ServerBugs {
+    /// The step at which these knobs first misbehave (the earliest of those
+    /// set); `Milestone::Start` for a correct server. Every field is named,
+    /// so a new knob cannot be added without saying where it acts.
+    pub fn injected_at(&self) -> Milestone {
+        use Milestone as M;
+        let ServerBugs {
+            server_version,
+            cipher_suite,
+            compression,
+            extensions,
+            extra_extensions,
+            chain,
+            server_key_exchange,
+            mutations,
+            ccs,
+            bad_finished,
+            flip_finished_record_bit,
+            app_data_before_finished,
+            hello_request_after,
+            hello_request_during,
+            record_version,
+        } = self;
+        let hello = server_version.is_some()
+            || cipher_suite.is_some()
+            || compression.is_some()
+            || extensions.is_some()
+            || !extra_extensions.is_empty()
+            || chain.is_some()
+            || *server_key_exchange
+            || *hello_request_during
+            || record_version.is_some()
+            || *ccs == ServerCcsBug::Early;
+        let change_cipher_spec = *app_data_before_finished
+            || matches!(ccs, ServerCcsBug::Skip | ServerCcsBug::Payload(_));
+        let finished = *bad_finished || flip_finished_record_bit.is_some();
+        let mutated = mutations.iter().map(|(m, _)| match m {
+            HsMsg::Finished => M::Finished,
+            _ => M::Hello,
+        });
+        [
+            (hello, M::Hello),
+            (change_cipher_spec, M::ChangeCipherSpec),
+            (finished, M::Finished),
+            (*hello_request_after, M::Traffic),
+        ]
+        .into_iter()
+        .filter_map(|(set, step)| set.then_some(step))
+        .chain(mutated)
+        .min()
+        .unwrap_or(M::Start)
+    }
+}
+
 /// The scripted server's configuration for one case.
 #[derive(Clone)]
 pub struct ServerScript {
@@ -129,7 +183,7 @@ pub fn run(
     let records = wire.records_in();
     match res {
         Ok(()) => Outcome::completed(records, false),
-        Err(end) => Outcome::ended(end, records),
+        Err(end) => Outcome::ended(end, records).at(wire.reached),
     }
 }
 
@@ -167,6 +221,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     let b = &script.bugs;
     let mut transcript = Vec::new();
     let hello = read_client_hello(wire, &mut transcript)?;
+    wire.reach(Milestone::Hello);
 
     let suite = if hello.suites.contains(&script.suite) {
         script.suite
@@ -303,6 +358,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
 
     // Our CCS and Finished, in one write: a client sees the whole flight
     // (a repeated Finished included) before it can act on the first.
+    wire.reach(Milestone::ChangeCipherSpec);
     wire.cork = true;
     match &b.ccs {
         ServerCcsBug::None | ServerCcsBug::Early => {
@@ -317,6 +373,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     if b.app_data_before_finished {
         wire.send(ContentType::ApplicationData.0, b"early", 1 << 14)?;
     }
+    wire.reach(Milestone::Finished);
     let mut vd = keys::verify_data(hash, &master, crypto::SERVER_FINISHED, &transcript);
     if b.bad_finished {
         vd[0] ^= 1;
@@ -348,6 +405,7 @@ fn after_handshake(
     b: &ServerBugs,
     client_verify_data: &[u8],
 ) -> Result<(), Ending> {
+    wire.reach(Milestone::Traffic);
     if b.hello_request_after {
         wire.send(ContentType::Handshake.0, &build::hello_request(), 1 << 14)?;
     }

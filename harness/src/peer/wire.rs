@@ -5,7 +5,7 @@
 use super::record::{self, RecordReader};
 pub use super::record::{Ending, Incoming, Protect};
 use super::transport::{recv_until, Recv, Transport};
-use super::{mutate_and_hash, HsMsg, Mutation};
+use super::{mutate_and_hash, HsMsg, Milestone, Mutation};
 use gauntlet_engine::enums::{AlertDescription, AlertLevel, ContentType, ProtocolVersion};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -33,6 +33,8 @@ pub struct Wire<'t> {
     /// The NSS key log line once the master secret is known, for
     /// reproducer bundles (Wireshark decrypts the capture with it).
     pub key_log: Option<String>,
+    /// The furthest step the flow reached (`reach`).
+    pub reached: Milestone,
 }
 
 impl fmt::Debug for Wire<'_> {
@@ -55,7 +57,13 @@ impl<'t> Wire<'t> {
             pending: Vec::new(),
             answer_check: None,
             key_log: None,
+            reached: Milestone::Start,
         }
+    }
+
+    /// The flow got to `step`: the target sent everything before it.
+    pub fn reach(&mut self, step: Milestone) {
+        self.reached = self.reached.max(step);
     }
 
     /// Records received so far.
