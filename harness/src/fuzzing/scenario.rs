@@ -245,7 +245,8 @@ pub enum ScenarioAction {
         body: Vec<u8>,
     },
     InjectAppData(Vec<u8>),
-    /// Flip one bit of the next bytes sent.
+    /// Flip one bit of the next bytes sent, after their first record
+    /// header (`Action::FlipBitOfNext`).
     FlipBit(u16),
     /// Split handshake messages into records of this many bytes (0: 2^14).
     Fragment(u8),
@@ -254,8 +255,9 @@ pub enum ScenarioAction {
         index: u8,
         mask: u8,
     },
-    /// The ClientKeyExchange to send: 0 correct, 1 wrong version, 2 short
-    /// premaster, 3 bad padding, 4 short ciphertext.
+    /// The ClientKeyExchange to send (`Action::PremasterBug`): 0 correct,
+    /// 1 wrong version (0x0302), 2 a 47-byte premaster, 3 block type 0x01,
+    /// 4 ciphertext one byte short.
     KeyExchange(u8),
 }
 

@@ -719,6 +719,15 @@ mod tests {
         got
     }
 
+    /// The last thing the clear-RSA server sent a fresh peer for `script`.
+    fn last_answer(script: &[Action]) -> Option<Got> {
+        against_clear_rsa_server(&mut Peer::new(Role::Client, 4), script).pop()
+    }
+
+    fn fatal(d: AlertDescription) -> Option<Got> {
+        Some(Got::Alert(AlertLevel::Fatal, d))
+    }
+
     const FLIGHT: [Action; 4] = [
         Action::Send(HsMsg::ClientHello),
         Action::Send(HsMsg::ClientKeyExchange),
@@ -743,35 +752,18 @@ mod tests {
             PremasterBug::WrongVersion(0x0302),
             PremasterBug::CiphertextShorter,
         ] {
-            let mut peer = Peer::new(Role::Client, 4);
-            let mut script = vec![Action::PremasterBug(Some(bug))];
-            script.extend(FLIGHT);
-            let got = against_clear_rsa_server(&mut peer, &script);
-            assert_eq!(
-                got.last(),
-                Some(&Got::Alert(
-                    AlertLevel::Fatal,
-                    AlertDescription::BadRecordMac
-                )),
-                "{bug:?}"
-            );
+            let script = [vec![Action::PremasterBug(Some(bug))], FLIGHT.to_vec()].concat();
+            let answer = last_answer(&script);
+            assert_eq!(answer, fatal(AlertDescription::BadRecordMac), "{bug:?}");
         }
     }
 
     #[test]
     fn bad_finished_is_refused_with_decrypt_error() {
         // RFC 5246 §7.4.9: verify_data that does not match is decrypt_error.
-        let mut peer = Peer::new(Role::Client, 4);
-        let mut script = FLIGHT[..3].to_vec();
-        script.push(Action::BadFinished { index: 13, mask: 1 });
-        let got = against_clear_rsa_server(&mut peer, &script);
-        assert_eq!(
-            got.last(),
-            Some(&Got::Alert(
-                AlertLevel::Fatal,
-                AlertDescription::DecryptError
-            ))
-        );
+        let bad = [Action::BadFinished { index: 13, mask: 1 }];
+        let script = [&FLIGHT[..3], &bad[..]].concat();
+        assert_eq!(last_answer(&script), fatal(AlertDescription::DecryptError));
     }
 
     #[test]
