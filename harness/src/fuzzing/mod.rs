@@ -10,7 +10,7 @@
 //! | [`message`]  | every message decoder; decode → encode is the identity |
 //! | [`server`], [`client`] | a `Connection` fed length-prefixed chunks |
 //! | [`x509`]     | `pki::verify_chain` on DER blobs                   |
-//! | [`scenario`] | a scripted client (real keys) against the server   |
+//! | [`scenario`] | the one peer (real keys), run by actions, against the server |
 //!
 //! `server` and `client` run with the crypto a [`FuzzCrypto`] names: the
 //! fuzzers use [`FuzzCrypto::NoSecurity`] (the [`NoSecurity`] provider, whose

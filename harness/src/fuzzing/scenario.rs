@@ -1,13 +1,13 @@
-//! The `scenario` target, the state-machine fuzzer: a scripted TLS 1.2
-//! client with real keys, run by fuzzed actions against our server.
+//! The `scenario` target, the state-machine fuzzer: the harness's one peer
+//! (`peer::Peer`, real keys) as a client, run by fuzzed actions against our
+//! server.
 //!
-//! The file has three parts. The action list and its decoding from fuzzer
+//! The file has two parts. The action list and its decoding from fuzzer
 //! bytes ([`Choices`], [`HelloSpec`], [`ScenarioAction`], [`ScenarioScript`])
-//! define what a corpus file means; the scripted client and the runner with
-//! its oracle ([`run_script`]) carry them out. The scripted client is a peer of
-//! its own for now: once the harness's one peer (`harness/src/peer/`) has its
-//! step/action API, the runner drives that instead and this client goes,
-//! while the action decoding stays byte-compatible with the corpus.
+//! define what a corpus file means; the runner ([`run_script`]) turns each
+//! into the peer's `Action`s (the hello into a typed edit of the peer's
+//! default ClientHello) and holds the server to its oracles. Every
+//! misbehaviour is the peer's; this file only chooses and judges.
 //!
 //! The actions are decoded by hand (front to back, zero once the bytes run
 //! out, as `arbitrary::Unstructured` reads) rather than derived with
@@ -20,21 +20,19 @@ use super::fixtures::{
 };
 use super::provider::ClearRsaKey;
 use super::{sent_alerts, FuzzOutcome};
-use gauntlet_engine::codec::Codec;
-use gauntlet_engine::crypto::{self, MasterSecret, PrfHash, SuiteParams};
+use crate::peer::client::PremasterBug;
+use crate::peer::record::MAX_FRAGMENT;
+use crate::peer::{Action, Got, HsMsg, Peer, Role};
+use gauntlet_engine::crypto::MasterSecret;
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, Compression, ContentType, ExtensionType,
     HandshakeType, HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
 };
 use gauntlet_engine::msgs::{
-    decode_handshake, ClientExtension, ClientHelloPayload, EncryptedPreMasterSecret,
-    HandshakeMessagePayload, HandshakePayload, HostName, Random, RenegotiatedConnection,
+    ClientExtension, ClientHelloPayload, HandshakePayload, HostName, RenegotiatedConnection,
     ServerHelloPayload, ServerName, SessionId, SignatureAndHashAlgorithm,
 };
-use gauntlet_engine::record::protection::{RecordOpener, RecordSealer};
-use gauntlet_engine::record::{
-    Deframer, HandshakeJoiner, OpaqueRecord, RecordLimit, MAX_PLAINTEXT,
-};
+use gauntlet_engine::record::{Deframer, RecordLimit};
 use gauntlet_engine::transcript::{Direction, StateId};
 use gauntlet_engine::{Connection, Event, Provider};
 
@@ -161,7 +159,8 @@ impl HelloSpec {
         }
     }
 
-    fn message(&self, random: [u8; 32]) -> HandshakeMessagePayload {
+    /// Edits the peer's default ClientHello into this one (its random stays).
+    fn edit(&self, ch: &mut ClientHelloPayload) {
         let mut exts = Vec::new();
         if self.sni {
             exts.push(ClientExtension::ServerName(vec![ServerName {
@@ -194,15 +193,11 @@ impl HelloSpec {
                 body: body.clone(),
             });
         }
-        let extensions = (!self.no_extensions).then_some(exts);
-        HandshakeMessagePayload::new(HandshakePayload::ClientHello(ClientHelloPayload {
-            client_version: self.version,
-            random: Random(random),
-            session_id: SessionId(self.session_id.clone()),
-            cipher_suites: self.suites.clone(),
-            compression_methods: self.compression.clone(),
-            extensions,
-        }))
+        ch.client_version = self.version;
+        ch.session_id = SessionId(self.session_id.clone());
+        ch.cipher_suites = self.suites.clone();
+        ch.compression_methods = self.compression.clone();
+        ch.extensions = (!self.no_extensions).then_some(exts);
     }
 
     fn offers_ems(&self) -> bool {
@@ -250,7 +245,8 @@ pub enum ScenarioAction {
         body: Vec<u8>,
     },
     InjectAppData(Vec<u8>),
-    /// Flip one bit of the next bytes sent.
+    /// Flip one bit of the next bytes sent, after their first record
+    /// header (`Action::FlipBitOfNext`).
     FlipBit(u16),
     /// Split handshake messages into records of this many bytes (0: 2^14).
     Fragment(u8),
@@ -259,8 +255,9 @@ pub enum ScenarioAction {
         index: u8,
         mask: u8,
     },
-    /// The ClientKeyExchange to send: 0 correct, 1 wrong version, 2 short
-    /// premaster, 3 bad padding, 4 short ciphertext.
+    /// The ClientKeyExchange to send (`Action::PremasterBug`): 0 correct,
+    /// 1 wrong version (0x0302), 2 a 47-byte premaster, 3 block type 0x01,
+    /// 4 ciphertext one byte short.
     KeyExchange(u8),
 }
 
@@ -312,8 +309,9 @@ impl ScenarioScript {
     }
 }
 
-// ---- the scripted client (until the scenario drives harness::peer) --------
+// ---- the runner and its oracles --------------------------------------------
 
+/// A message of the RFC's order, as the runner asks the peer for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Msg {
     ClientHello,
@@ -325,81 +323,62 @@ enum Msg {
 const FULL: [Msg; 4] = [Msg::ClientHello, Msg::KeyExchange, Msg::Ccs, Msg::Finished];
 const RESUMED: [Msg; 3] = [Msg::ClientHello, Msg::Ccs, Msg::Finished];
 
-/// A TLS 1.2 client run by a script. It keeps real keys and the handshake
-/// hash, so it can still send a valid ClientKeyExchange, ChangeCipherSpec
-/// and Finished after misbehaving, and it reads the server's records.
-struct ScriptedClient {
+/// The server, the peer driving it, and what the oracles need to know.
+/// Every list grows by at most one entry per action or server record, and
+/// the script is at most 64 actions plus the RFC's order.
+struct Run {
+    conn: Connection,
+    events: Vec<Event>,
+    peer: Peer,
     hello: HelloSpec,
-    random: [u8; 32],
-    premaster: Vec<u8>,
-    /// Handshake messages as this client sent (honestly) and received them.
-    hs: Vec<u8>,
-    suite: CipherSuite,
-    server_random: [u8; 32],
-    server_ems: bool,
-    resumed: bool,
-    master: Option<MasterSecret>,
-    write: Option<RecordSealer>,
-    pending_write: Option<RecordSealer>,
-    read: Option<RecordOpener>,
-    pending_read: Option<RecordOpener>,
+    /// The server's output deframed strictly: it must write well-formed
+    /// records whether or not the peer can still read them.
+    deframer: Deframer,
     /// Position in the RFC's order.
     pos: usize,
-    fragment: usize,
-    flip: Option<u16>,
-    cke_variant: u8,
+    /// The server resumed the offered session (RFC 5246 §7.4.1.3).
+    resumed: bool,
+    premaster_bug: bool,
     last_sent: Vec<u8>,
     /// The RFC's messages as built honestly, in plan order (`None` for one
-    /// sent dishonestly); the server may complete only after receiving
-    /// exactly these.
+    /// sent dishonestly or not at all); the server may complete only after
+    /// receiving exactly these.
     canonical: Vec<Option<(ContentType, Vec<u8>)>>,
     /// Anything but the RFC's order, fragmentation and warning alerts.
     deviated: bool,
     // What the server sent.
-    deframer: Deframer,
-    joiner: HandshakeJoiner,
-    lost: bool,
     server_msgs: Vec<HandshakeType>,
-    server_finished_ok: Option<bool>,
     server_alert_records: usize,
     server_data: Vec<u8>,
     server_ccs: usize,
 }
 
-impl ScriptedClient {
+impl Run {
     fn new(hello: HelloSpec) -> Self {
-        let mut premaster = vec![0x50; 48];
-        premaster[..2].copy_from_slice(&hello.version.0.to_be_bytes());
+        // Real AEAD and PRF (the peer keeps real keys); only the RSA key is
+        // the clear one, so the peer sends its premaster block in clear.
+        let config = server_config(ConnFlags(ConnFlags::KNOWN_SESSION), FuzzCrypto::NoSecurity);
+        let mut peer = Peer::new(Role::Client, 0xc1);
+        peer.resume_master = Some(MasterSecret::from_bytes(KNOWN_MASTER));
+        peer.clear_premaster = Some(ClearRsaKey::LEN);
+        let mut ch = peer.default_client_hello();
+        hello.edit(&mut ch);
+        peer.client_hello = Some(ch);
+        let mut deframer = Deframer::new();
+        deframer.set_limit(RecordLimit::Ciphertext);
         Self {
+            conn: Connection::server(config, Provider::from_seed(SERVER_SEED)),
+            events: Vec::new(),
+            peer,
             hello,
-            random: [0xc1; 32],
-            premaster,
-            hs: Vec::new(),
-            suite: CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
-            server_random: [0; 32],
-            server_ems: false,
-            resumed: false,
-            master: None,
-            write: None,
-            pending_write: None,
-            read: None,
-            pending_read: None,
+            deframer,
             pos: 0,
-            fragment: MAX_PLAINTEXT,
-            flip: None,
-            cke_variant: 0,
+            resumed: false,
+            premaster_bug: false,
             last_sent: Vec::new(),
             canonical: Vec::new(),
             deviated: false,
-            deframer: {
-                let mut d = Deframer::new();
-                d.set_limit(RecordLimit::Ciphertext);
-                d
-            },
-            joiner: HandshakeJoiner::default(),
-            lost: false,
             server_msgs: Vec::new(),
-            server_finished_ok: None,
             server_alert_records: 0,
             server_data: Vec::new(),
             server_ccs: 0,
@@ -414,146 +393,88 @@ impl ScriptedClient {
         }
     }
 
-    fn params(&self) -> SuiteParams {
-        SuiteParams::for_suite(self.suite).unwrap_or(SuiteParams {
-            prf_hash: PrfHash::Sha256,
-            key_len: 16,
-        })
+    fn completed(&self) -> bool {
+        self.conn.handshake().is_some()
     }
 
-    /// One record, sealed once our ChangeCipherSpec has gone.
-    fn record(&mut self, typ: ContentType, plain: &[u8], out: &mut Vec<u8>) {
-        let version = ProtocolVersion::TLSv1_2;
-        let payload = match &mut self.write {
-            Some(w) => match w.seal(typ, version, plain) {
-                Ok(p) => p,
-                Err(e) => panic!("scripted client cannot seal: {e}"),
-            },
-            None => plain.to_vec(),
+    /// The peer's bytes for `action`; none if it cannot take the step.
+    fn act(&mut self, action: &Action) -> Vec<u8> {
+        self.peer.act(action).unwrap_or_default()
+    }
+
+    /// One message of the plan from the peer: its bytes, and the message
+    /// as the server should receive it if it was built honestly.
+    fn build(&mut self, m: Msg) -> (Vec<u8>, Option<(ContentType, Vec<u8>)>) {
+        let (action, honest) = match m {
+            Msg::ClientHello => (Action::Send(HsMsg::ClientHello), true),
+            Msg::KeyExchange => (Action::Send(HsMsg::ClientKeyExchange), !self.premaster_bug),
+            Msg::Finished => (Action::Send(HsMsg::Finished), true),
+            Msg::Ccs => {
+                // Without keys (ClientKeyExchange skipped) it still goes, in clear.
+                let out = match self.peer.act(&Action::ChangeCipherSpec) {
+                    Ok(out) => out,
+                    Err(_) => self.act(&Action::Record {
+                        typ: ContentType::ChangeCipherSpec.0,
+                        payload: vec![1],
+                    }),
+                };
+                return (out, Some((ContentType::ChangeCipherSpec, vec![1])));
+            }
         };
-        OpaqueRecord {
-            typ,
-            version,
-            payload,
-        }
-        .encode(out);
-    }
-
-    fn handshake_records(&mut self, msg: &[u8], out: &mut Vec<u8>) {
-        let size = self.fragment;
-        for part in msg.chunks(size) {
-            self.record(ContentType::Handshake, part, out);
-        }
-    }
-
-    fn derive_keys(&mut self) {
-        let p = self.params();
-        let Some(master) = &self.master else { return };
-        let Ok(kb) = crypto::key_block(
-            p.prf_hash,
-            master,
-            &self.random,
-            &self.server_random,
-            p.key_len,
-        ) else {
-            return;
-        };
-        self.pending_write = RecordSealer::new(kb.client_write_key(), *kb.client_write_iv()).ok();
-        self.pending_read = RecordOpener::new(kb.server_write_key(), *kb.server_write_iv()).ok();
-    }
-
-    /// Builds one message of the plan: its record type and plaintext, and
-    /// whether it was built honestly. Handshake messages join our hash.
-    fn build(&mut self, m: Msg) -> (ContentType, Vec<u8>, bool) {
-        match m {
-            Msg::ClientHello => {
-                let bytes = self.hello.message(self.random).get_encoding();
-                self.hs.extend_from_slice(&bytes);
-                (ContentType::Handshake, bytes, true)
+        let before = self.peer.transcript.len();
+        match self.peer.act(&action) {
+            Ok(out) => {
+                let msg = self.peer.transcript.get(before..).unwrap_or_default();
+                (out, honest.then(|| (ContentType::Handshake, msg.to_vec())))
             }
-            Msg::KeyExchange => {
-                let mut pm = self.premaster.clone();
-                match self.cke_variant {
-                    1 => pm[..2].copy_from_slice(&[0x03, 0x02]),
-                    2 => {
-                        pm.pop();
-                    }
-                    _ => {}
-                }
-                let mut ct = ClearRsaKey::encrypt(&pm);
-                match self.cke_variant {
-                    3 => ct[1] = 0x01,
-                    4 => {
-                        ct.remove(0);
-                    }
-                    _ => {}
-                }
-                let honest = self.cke_variant == 0;
-                let bytes = HandshakeMessagePayload::new(HandshakePayload::ClientKeyExchange(
-                    EncryptedPreMasterSecret(ct),
-                ))
-                .get_encoding();
-                self.hs.extend_from_slice(&bytes);
-                let p = self.params();
-                let pm: [u8; 48] = self.premaster.clone().try_into().unwrap_or([0; 48]);
-                let pm = crypto::Premaster::from_bytes(pm);
-                self.master = Some(if self.server_ems {
-                    crypto::extended_master_secret(p.prf_hash, &pm, &p.prf_hash.hash(&self.hs))
-                } else {
-                    crypto::master_secret(p.prf_hash, &pm, &self.random, &self.server_random)
-                });
-                self.derive_keys();
-                (ContentType::Handshake, bytes, honest)
-            }
-            Msg::Ccs => (ContentType::ChangeCipherSpec, vec![1], true),
-            Msg::Finished => {
-                let vd = self.verify_data(crypto::CLIENT_FINISHED);
-                let bytes = HandshakeMessagePayload::new(HandshakePayload::Finished(vd.to_vec()))
-                    .get_encoding();
-                self.hs.extend_from_slice(&bytes);
-                (ContentType::Handshake, bytes, self.master.is_some())
-            }
+            Err(_) => (Vec::new(), None),
         }
     }
 
-    fn verify_data(&self, label: &[u8]) -> [u8; 12] {
-        let p = self.params();
-        let zero = MasterSecret::from_bytes([0; 48]);
-        let master = self.master.as_ref().unwrap_or(&zero);
-        crypto::verify_data(p.prf_hash, master, label, &p.prf_hash.hash(&self.hs))
-    }
-
-    /// Writes a built message; a ChangeCipherSpec switches our write keys.
-    fn emit(&mut self, typ: ContentType, plain: &[u8], out: &mut Vec<u8>) {
-        if typ == ContentType::Handshake {
-            self.handshake_records(plain, out);
-        } else {
-            self.record(typ, plain, out);
-        }
-        if typ == ContentType::ChangeCipherSpec {
-            self.write = self.pending_write.take();
-        }
-    }
-
-    /// The next message of the plan, built and written; `None` when the
-    /// plan is done.
-    fn next(&mut self, out: &mut Vec<u8>) -> Option<Msg> {
+    /// The next message of the plan; `None` when the plan is done.
+    fn next(&mut self) -> Option<Vec<u8>> {
         let m = *self.plan().get(self.pos)?;
         self.pos += 1;
-        let (typ, plain, honest) = self.build(m);
-        self.emit(typ, &plain, out);
-        self.canonical.push(honest.then_some((typ, plain)));
-        Some(m)
+        let (out, canonical) = self.build(m);
+        self.canonical.push(canonical);
+        Some(out)
     }
 
-    /// Reads everything the server wrote.
-    fn absorb(&mut self, mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            let n = self.deframer.read(bytes);
-            bytes = &bytes[n..];
+    fn deliver(&mut self, bytes: Vec<u8>) {
+        if bytes.is_empty() {
+            return;
+        }
+        let open_before = !self.conn.is_closed();
+        self.conn.feed(&bytes, NOW);
+        self.last_sent = bytes;
+        let mut out = Vec::new();
+        self.conn.write_tls(&mut out);
+        let mut fresh = Vec::new();
+        while let Some(e) = self.conn.poll_event() {
+            fresh.push(e);
+        }
+        if !open_before {
+            assert!(
+                out.is_empty() && fresh.is_empty(),
+                "server spoke after it ended"
+            );
+        }
+        self.absorb(&out);
+        self.events.extend(fresh);
+    }
+
+    /// Reads everything the server wrote: strictly framed (and its alert
+    /// records counted), then through the peer.
+    fn absorb(&mut self, bytes: &[u8]) {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let n = self.deframer.read(rest);
+            rest = rest.get(n..).unwrap_or_default();
             loop {
                 match self.deframer.pop() {
-                    Ok(Some(rec)) => self.server_record(rec),
+                    Ok(Some(rec)) => {
+                        self.server_alert_records += usize::from(rec.typ == ContentType::Alert);
+                    }
                     Ok(None) => break,
                     Err(e) => panic!("the server wrote a malformed record: {e:?}"),
                 }
@@ -562,74 +483,29 @@ impl ScriptedClient {
                 break;
             }
         }
-    }
-
-    fn server_record(&mut self, rec: OpaqueRecord) {
-        if rec.typ == ContentType::Alert {
-            self.server_alert_records += 1;
-        }
-        if self.lost {
-            return;
-        }
-        let plain = match &mut self.read {
-            Some(r) => match r.open(rec.typ, rec.version, &rec.payload) {
-                Ok(p) => p,
-                Err(_) => {
-                    // Our keys differ from the server's (after a deviation).
-                    self.lost = true;
-                    return;
+        for got in self.peer.read(bytes) {
+            match got {
+                Got::Handshake(msg) => {
+                    self.server_msgs.push(msg.typ);
+                    if let HandshakePayload::ServerHello(sh) = &msg.payload {
+                        self.check_server_hello(sh);
+                        // RFC 5246 §7.4.1.3: the server resumes the offered
+                        // session (the peer takes its master secret).
+                        self.resumed =
+                            !sh.session_id.0.is_empty() && sh.session_id.0 == self.hello.session_id;
+                    }
                 }
-            },
-            None => rec.payload,
-        };
-        match rec.typ {
-            ContentType::Handshake => {
-                if self.joiner.push(&plain).is_err() {
-                    panic!("the server sent an oversized handshake message");
-                }
-                while let Ok(Some(raw)) = self.joiner.pop() {
-                    let Ok(msg) = decode_handshake(&raw) else {
-                        panic!("the server sent an undecodable handshake message");
-                    };
-                    self.server_message(msg, &raw);
-                }
+                Got::Ccs => self.server_ccs += 1,
+                Got::AppData(d) => self.server_data.extend_from_slice(&d),
+                Got::Alert(..) => {}
+                // In clear, anything unreadable is the server's fault; under
+                // its keys, only while the peer is in step with it (a
+                // deviation may leave the two with different keys).
+                Got::Unreadable(why) => assert!(
+                    self.deviated && self.server_ccs > 0,
+                    "the server wrote what its peer cannot read: {why}"
+                ),
             }
-            ContentType::ChangeCipherSpec => {
-                self.server_ccs += 1;
-                self.read = self.pending_read.take();
-                if self.read.is_none() {
-                    self.lost = true;
-                }
-            }
-            ContentType::ApplicationData => self.server_data.extend_from_slice(&plain),
-            _ => {}
-        }
-    }
-
-    fn server_message(&mut self, msg: HandshakeMessagePayload, raw: &[u8]) {
-        self.server_msgs.push(msg.typ);
-        match &msg.payload {
-            HandshakePayload::ServerHello(sh) => {
-                self.hs.extend_from_slice(raw);
-                self.check_server_hello(sh);
-                self.suite = sh.cipher_suite;
-                self.server_random = sh.random.0;
-                self.server_ems = sh
-                    .find_extension(ExtensionType::ExtendedMasterSecret)
-                    .is_some();
-                if !sh.session_id.0.is_empty() && sh.session_id.0 == self.hello.session_id {
-                    // RFC 5246 §7.4.1.3: the server resumes the offered session.
-                    self.resumed = true;
-                    self.master = Some(MasterSecret::from_bytes(KNOWN_MASTER));
-                    self.derive_keys();
-                }
-            }
-            HandshakePayload::Finished(vd) => {
-                let ok = *vd == self.verify_data(crypto::SERVER_FINISHED);
-                self.server_finished_ok = Some(ok);
-                self.hs.extend_from_slice(raw);
-            }
-            _ => self.hs.extend_from_slice(raw),
         }
     }
 
@@ -638,8 +514,9 @@ impl ScriptedClient {
         if self.deviated {
             return;
         }
+        let hello = &self.hello;
         assert!(
-            self.hello.suites.contains(&sh.cipher_suite),
+            hello.suites.contains(&sh.cipher_suite),
             "server picked a suite we did not offer"
         );
         assert_eq!(
@@ -657,15 +534,14 @@ impl ScriptedClient {
             .is_some();
         assert_eq!(
             ems,
-            self.hello.offers_ems(),
+            hello.offers_ems(),
             "server's EMS answer (RFC 7627 §5.2)"
         );
         let ri = sh
             .find_extension(ExtensionType::RenegotiationInfo)
             .is_some();
-        let ri_offered = (self.hello.reneg_info.is_some() && !self.hello.no_extensions)
-            || self
-                .hello
+        let ri_offered = (hello.reneg_info.is_some() && !hello.no_extensions)
+            || hello
                 .suites
                 .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
         assert_eq!(
@@ -673,54 +549,99 @@ impl ScriptedClient {
             "server's renegotiation_info answer (RFC 5746 §3.6)"
         );
     }
-}
 
-/// The server and what it has said so far.
-struct ScenarioServer {
-    conn: Connection,
-    events: Vec<Event>,
-}
-
-impl ScenarioServer {
-    fn deliver(&mut self, client: &mut ScriptedClient, mut bytes: Vec<u8>) {
-        if bytes.is_empty() {
-            return;
-        }
-        if let Some(pos) = client.flip.take() {
-            let i = usize::from(pos >> 3) % bytes.len();
-            bytes[i] ^= 1 << (pos & 7);
-            client.deviated = true;
-        }
-        let open_before = !self.conn.is_closed();
-        self.conn.feed(&bytes, NOW);
-        client.last_sent = bytes;
-        let mut out = Vec::new();
-        self.conn.write_tls(&mut out);
-        let mut fresh = Vec::new();
-        while let Some(e) = self.conn.poll_event() {
-            fresh.push(e);
-        }
-        if !open_before {
-            assert!(
-                out.is_empty() && fresh.is_empty(),
-                "server spoke after it ended"
-            );
-        }
-        client.absorb(&out);
-        self.events.extend(fresh);
+    /// Runs one scripted action; its bytes to deliver.
+    fn action(&mut self, action: &ScenarioAction) -> Vec<u8> {
+        let completed = self.completed();
+        let (out, deviates) = match action {
+            ScenarioAction::Next => match self.next() {
+                Some(out) => (out, false),
+                None => (self.act(&Action::AppData(b"ping".to_vec())), !completed),
+            },
+            ScenarioAction::Skip => {
+                self.pos += 1;
+                (Vec::new(), true)
+            }
+            ScenarioAction::Repeat => (self.act(&Action::Raw(self.last_sent.clone())), true),
+            ScenarioAction::Reorder => {
+                let plan = self.plan();
+                let (Some(&a), Some(&b)) = (plan.get(self.pos), plan.get(self.pos + 1)) else {
+                    return Vec::new();
+                };
+                self.pos += 2;
+                let (out_a, ca) = self.build(a);
+                let (out_b, cb) = self.build(b);
+                self.canonical.push(ca);
+                self.canonical.push(cb);
+                ([out_b, out_a].concat(), true)
+            }
+            ScenarioAction::InjectCcs => (
+                self.act(&Action::Record {
+                    typ: ContentType::ChangeCipherSpec.0,
+                    payload: vec![1],
+                }),
+                true,
+            ),
+            ScenarioAction::InjectAlert { level, description } => {
+                let neutral = *level == AlertLevel::Warning.0
+                    && *description != AlertDescription::CloseNotify.0;
+                let out = self.act(&Action::Alert {
+                    level: *level,
+                    description: *description,
+                });
+                (out, !neutral)
+            }
+            ScenarioAction::InjectHandshake { typ, body } => {
+                let mut msg = vec![*typ];
+                msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+                msg.extend_from_slice(body);
+                let out = self.act(&Action::Record {
+                    typ: ContentType::Handshake.0,
+                    payload: msg,
+                });
+                (out, true)
+            }
+            ScenarioAction::InjectAppData(d) => (self.act(&Action::AppData(d.clone())), !completed),
+            ScenarioAction::FlipBit(pos) => {
+                (self.act(&Action::FlipBitOfNext(usize::from(*pos))), true)
+            }
+            ScenarioAction::Fragment(n) => {
+                let n = if *n == 0 {
+                    MAX_FRAGMENT
+                } else {
+                    usize::from(*n)
+                };
+                (self.act(&Action::HandshakeFragment(n)), false)
+            }
+            ScenarioAction::BadFinished { index, mask } => {
+                let out = self.act(&Action::BadFinished {
+                    index: usize::from(*index),
+                    mask: *mask,
+                });
+                (out, true)
+            }
+            ScenarioAction::KeyExchange(v) => {
+                let bug = match v {
+                    1 => Some(PremasterBug::WrongVersion(0x0302)),
+                    2 => Some(PremasterBug::WrongLength(47)),
+                    3 => Some(PremasterBug::WrongBlockType),
+                    4 => Some(PremasterBug::CiphertextShorter),
+                    _ => None,
+                };
+                self.premaster_bug = bug.is_some();
+                (self.act(&Action::PremasterBug(bug)), bug.is_some())
+            }
+        };
+        self.deviated |= deviates;
+        out
     }
-
-    fn completed(&self) -> bool {
-        self.conn.handshake().is_some()
-    }
 }
-
-// ---- the runner and its oracle ---------------------------------------------
 
 /// The state-machine fuzzer: a [`ScenarioScript`] (a [`HelloSpec`] and up to 64
-/// [`ScenarioAction`]s) runs a scripted client against our server ([`ClearRsaKey`],
-/// EMS on, the known session cached); at the end the client sends whatever
-/// of the RFC's order is left, application data and close_notify.
+/// [`ScenarioAction`]s) runs the one peer as a client against our server
+/// ([`ClearRsaKey`], EMS on, the known session cached); at the end the peer
+/// sends whatever of the RFC's order is left, application data and
+/// close_notify.
 ///
 /// Oracle (besides no panic):
 /// - the server completes only after receiving exactly the RFC's messages
@@ -731,7 +652,8 @@ impl ScenarioServer {
 ///   flows both ways;
 /// - an unacceptable hello delivered intact fails the server with an alert;
 /// - a failed server sent exactly one fatal alert (none when it received
-///   one) and then nothing; its alert records are those in its transcript.
+///   one) and then nothing; its alert records are those in its transcript;
+/// - the server writes well-formed records, readable by a peer in step.
 pub fn scenario(data: &[u8]) -> FuzzOutcome {
     let script = ScenarioScript::decode(data);
     run_script(&script)
@@ -739,181 +661,96 @@ pub fn scenario(data: &[u8]) -> FuzzOutcome {
 
 /// Runs a decoded script; see [`scenario`].
 pub fn run_script(script: &ScenarioScript) -> FuzzOutcome {
-    // Real AEAD and PRF (the scripted client keeps real keys); only the RSA
-    // key is the clear one.
-    let config = server_config(ConnFlags(ConnFlags::KNOWN_SESSION), FuzzCrypto::NoSecurity);
-    let mut server = ScenarioServer {
-        conn: Connection::server(config, Provider::from_seed(SERVER_SEED)),
-        events: Vec::new(),
-    };
-    let mut client = ScriptedClient::new(script.hello.clone());
+    let mut run = Run::new(script.hello.clone());
     let acceptable = script.hello.acceptable();
 
     for action in &script.actions {
-        let mut out = Vec::new();
-        let completed = server.completed();
-        match action {
-            ScenarioAction::Next => {
-                if client.next(&mut out).is_none() {
-                    client.record(ContentType::ApplicationData, b"ping", &mut out);
-                    client.deviated |= !completed;
-                }
-            }
-            ScenarioAction::Skip => {
-                client.pos += 1;
-                client.deviated = true;
-            }
-            ScenarioAction::Repeat => {
-                out = client.last_sent.clone();
-                client.deviated = true;
-            }
-            ScenarioAction::Reorder => {
-                let plan = client.plan();
-                if let (Some(&a), Some(&b)) = (plan.get(client.pos), plan.get(client.pos + 1)) {
-                    client.pos += 2;
-                    let (ta, pa, ha) = client.build(a);
-                    let (tb, pb, hb) = client.build(b);
-                    client.emit(tb, &pb, &mut out);
-                    client.emit(ta, &pa, &mut out);
-                    client.canonical.push(ha.then_some((ta, pa)));
-                    client.canonical.push(hb.then_some((tb, pb)));
-                    client.deviated = true;
-                }
-            }
-            ScenarioAction::InjectCcs => {
-                client.record(ContentType::ChangeCipherSpec, &[1], &mut out);
-                client.deviated = true;
-            }
-            ScenarioAction::InjectAlert { level, description } => {
-                client.record(ContentType::Alert, &[*level, *description], &mut out);
-                let neutral = *level == AlertLevel::Warning.0
-                    && *description != AlertDescription::CloseNotify.0;
-                client.deviated |= !neutral;
-            }
-            ScenarioAction::InjectHandshake { typ, body } => {
-                let mut msg = vec![*typ];
-                msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-                msg.extend_from_slice(body);
-                client.handshake_records(&msg, &mut out);
-                client.deviated = true;
-            }
-            ScenarioAction::InjectAppData(d) => {
-                client.record(ContentType::ApplicationData, d, &mut out);
-                client.deviated |= !completed;
-            }
-            ScenarioAction::FlipBit(pos) => {
-                client.flip = Some(*pos);
-                client.deviated = true;
-            }
-            ScenarioAction::Fragment(n) => {
-                client.fragment = if *n == 0 {
-                    MAX_PLAINTEXT
-                } else {
-                    usize::from(*n)
-                }
-            }
-            ScenarioAction::BadFinished { index, mask } => {
-                let mut vd = client.verify_data(crypto::CLIENT_FINISHED);
-                vd[usize::from(*index) % vd.len()] ^= *mask;
-                let msg = HandshakeMessagePayload::new(HandshakePayload::Finished(vd.to_vec()))
-                    .get_encoding();
-                client.handshake_records(&msg, &mut out);
-                client.deviated = true;
-            }
-            ScenarioAction::KeyExchange(v) => {
-                client.cke_variant = *v;
-                client.deviated |= *v != 0;
-            }
-        }
-        let finished_now = matches!(action, ScenarioAction::Next)
-            && client.pos == client.plan().len()
-            && !completed;
-        server.deliver(&mut client, out);
+        let completed = run.completed();
+        let out = run.action(action);
+        let finished_now =
+            matches!(action, ScenarioAction::Next) && run.pos == run.plan().len() && !completed;
+        run.deliver(out);
         if finished_now {
-            check_clean_completion(&server, &client, acceptable);
+            check_clean_completion(&run, acceptable);
         }
-        check_completion_was_earned(&server, &client);
+        check_completion_was_earned(&run);
     }
 
     // Whatever is left of the RFC's order, then data and close_notify.
     loop {
-        let mut out = Vec::new();
-        let was_complete = server.completed();
-        let Some(_) = client.next(&mut out) else {
+        let was_complete = run.completed();
+        let Some(out) = run.next() else {
             break;
         };
-        let last = client.pos == client.plan().len();
-        server.deliver(&mut client, out);
+        let last = run.pos == run.plan().len();
+        run.deliver(out);
         if last && !was_complete {
-            check_clean_completion(&server, &client, acceptable);
+            check_clean_completion(&run, acceptable);
         }
-        check_completion_was_earned(&server, &client);
+        check_completion_was_earned(&run);
     }
-    let clean = !client.deviated && acceptable;
-    if server.completed() && !server.conn.is_closed() {
-        let mut out = Vec::new();
-        client.record(ContentType::ApplicationData, b"ping", &mut out);
-        server.deliver(&mut client, out);
+    let clean = !run.deviated && acceptable;
+    if run.completed() && !run.conn.is_closed() {
+        let out = run.act(&Action::AppData(b"ping".to_vec()));
+        run.deliver(out);
         if clean {
             assert_eq!(
-                server.events.last(),
+                run.events.last(),
                 Some(&Event::ApplicationData(b"ping".to_vec())),
                 "server lost the client's data"
             );
-            assert!(server.conn.send(b"pong").is_ok(), "server send");
+            assert!(run.conn.send(b"pong").is_ok(), "server send");
             let mut out = Vec::new();
-            server.conn.write_tls(&mut out);
-            client.absorb(&out);
+            run.conn.write_tls(&mut out);
+            run.absorb(&out);
             assert!(
-                client.server_data.ends_with(b"pong"),
+                run.server_data.ends_with(b"pong"),
                 "client cannot read the server's data"
             );
         }
     }
-    if !server.conn.is_closed() {
-        let mut out = Vec::new();
-        client.record(ContentType::Alert, &[1, 0], &mut out);
-        server.deliver(&mut client, out);
+    if !run.conn.is_closed() {
+        let out = run.act(&Action::Alert {
+            level: AlertLevel::Warning.0,
+            description: AlertDescription::CloseNotify.0,
+        });
+        run.deliver(out);
         if clean {
-            assert_eq!(
-                server.events.last(),
-                Some(&Event::PeerClosed),
-                "close_notify"
-            );
+            assert_eq!(run.events.last(), Some(&Event::PeerClosed), "close_notify");
         }
     }
-    if acceptable && !client.deviated {
-        assert!(server.completed(), "a clean script did not complete");
+    if clean {
+        assert!(run.completed(), "a clean script did not complete");
     }
-    if !acceptable && client.canonical.first().is_some_and(Option::is_some) && !client.deviated {
+    if !acceptable && run.canonical.first().is_some_and(Option::is_some) && !run.deviated {
         assert!(
-            server.conn.error().is_some(),
+            run.conn.error().is_some(),
             "an unacceptable ClientHello did not fail the server"
         );
     }
-    check_server_alerts(&server, &client);
+    check_server_alerts(&run);
     FuzzOutcome {
-        established: server.completed(),
-        error: server.conn.error().cloned(),
+        established: run.completed(),
+        error: run.conn.error().cloned(),
     }
 }
 
 /// Right after a clean script's Finished went out.
-fn check_clean_completion(server: &ScenarioServer, client: &ScriptedClient, acceptable: bool) {
-    if client.deviated || !acceptable {
+fn check_clean_completion(run: &Run, acceptable: bool) {
+    if run.deviated || !acceptable {
         return;
     }
     assert!(
-        server.completed(),
+        run.completed(),
         "clean handshake did not complete: {:?}",
-        server.conn.error()
+        run.conn.error()
     );
     assert_eq!(
-        client.server_finished_ok,
+        run.peer.target_finished_ok,
         Some(true),
         "server's Finished did not verify"
     );
-    let expected: &[HandshakeType] = if client.resumed {
+    let expected: &[HandshakeType] = if run.resumed {
         &[HandshakeType::ServerHello, HandshakeType::Finished]
     } else {
         &[
@@ -923,22 +760,22 @@ fn check_clean_completion(server: &ScenarioServer, client: &ScriptedClient, acce
             HandshakeType::Finished,
         ]
     };
-    assert_eq!(client.server_msgs, expected, "server's messages");
-    assert_eq!(client.server_ccs, 1, "server's ChangeCipherSpec");
+    assert_eq!(run.server_msgs, expected, "server's messages");
+    assert_eq!(run.server_ccs, 1, "server's ChangeCipherSpec");
     assert_eq!(
-        server.conn.handshake().map(|h| h.resumed),
-        Some(client.resumed),
+        run.conn.handshake().map(|h| h.resumed),
+        Some(run.resumed),
         "resumed flag"
     );
 }
 
 /// The server completed: it must have received exactly the RFC's messages,
 /// honestly built, before doing so (warning alerts aside).
-fn check_completion_was_earned(server: &ScenarioServer, client: &ScriptedClient) {
-    if !server.completed() {
+fn check_completion_was_earned(run: &Run) {
+    if !run.completed() {
         return;
     }
-    let steps = server.conn.transcript().steps();
+    let steps = run.conn.transcript().steps();
     let end = steps
         .iter()
         .position(|s| s.direction == Direction::Local && s.state_after == StateId::Traffic)
@@ -949,8 +786,8 @@ fn check_completion_was_earned(server: &ScenarioServer, client: &ScriptedClient)
         .filter_map(|s| Some((s.record?.0, s.bytes.as_slice())))
         .filter(|(t, b)| !(*t == ContentType::Alert && b.first() == Some(&AlertLevel::Warning.0)))
         .collect();
-    let plan_len = client.plan().len();
-    let canonical: Vec<(ContentType, &[u8])> = client
+    let plan_len = run.plan().len();
+    let canonical: Vec<(ContentType, &[u8])> = run
         .canonical
         .iter()
         .take(plan_len)
@@ -970,18 +807,18 @@ fn check_completion_was_earned(server: &ScenarioServer, client: &ScriptedClient)
     );
 }
 
-fn check_server_alerts(server: &ScenarioServer, client: &ScriptedClient) {
-    let sent = sent_alerts(&server.conn);
+fn check_server_alerts(run: &Run) {
+    let sent = sent_alerts(&run.conn);
     assert_eq!(
         sent.len(),
-        client.server_alert_records,
+        run.server_alert_records,
         "server's alert records vs its transcript"
     );
     let fatal = sent
         .iter()
         .filter(|s| s.bytes.first() == Some(&AlertLevel::Fatal.0))
         .count();
-    let expected = server
+    let expected = run
         .conn
         .error()
         .map_or(0, |e| usize::from(e.alert().is_some()));
@@ -989,7 +826,7 @@ fn check_server_alerts(server: &ScenarioServer, client: &ScriptedClient) {
         fatal,
         expected,
         "server's fatal alerts for {:?}",
-        server.conn.error()
+        run.conn.error()
     );
 }
 

@@ -650,7 +650,12 @@ fn full_handshake(
     if let Some(PremasterBug::WrongVersion(v)) = b.premaster {
         pm[..2].copy_from_slice(&v.to_be_bytes());
     }
-    let ct = super::robot::encrypt(&server_key, &pm, b.premaster, rng)?;
+    let ct = super::robot::encrypt(
+        super::robot::PremasterKey::Rsa(&server_key),
+        &pm,
+        b.premaster,
+        rng,
+    )?;
     let cke = build::client_key_exchange(&ct);
 
     if b.ccs == CcsBug::InsideFragmentedMessage {

@@ -1,6 +1,8 @@
 //! Premaster encryption, correct or malformed in one of the ROBOT classes
 //! (Böck, Somorovsky, Young 2018). Malformed blocks are padded by hand and
 //! encrypted with raw RSA, so any byte of the PKCS#1 v1.5 block can be wrong.
+//! A [`PremasterKey::Clear`] key leaves the block unencrypted, for targets
+//! whose RSA key is the identity (the fuzz provider's `ClearRsaKey`).
 
 use super::client::PremasterBug;
 use super::wire::Ending;
@@ -9,35 +11,48 @@ use gauntlet_engine::Provider;
 use rsa::traits::PublicKeyParts;
 use rsa::BoxedUint;
 
+/// What the premaster block is encrypted to.
+#[derive(Clone, Copy, Debug)]
+pub enum PremasterKey<'a> {
+    /// PKCS#1 v1.5 to this public key.
+    Rsa(&'a rsa::PublicKey),
+    /// No encryption: the "ciphertext" is the padded block itself, this many
+    /// bytes long (the modulus length of the target's identity key).
+    Clear(usize),
+}
+
 /// The ClientKeyExchange ciphertext for `pm`, malformed as `bug` says.
 pub fn encrypt(
-    key: &rsa::PublicKey,
+    key: PremasterKey<'_>,
     pm: &[u8; 48],
     bug: Option<PremasterBug>,
     rng: &mut Provider,
 ) -> Result<Vec<u8>, Ending> {
     let io = |e: gauntlet_engine::Error| Ending::Io(e.to_string());
-    let k = key.size();
-    let bug = match bug {
-        None => return crypto::encrypt_premaster(key, pm, rng).map_err(io),
-        Some(PremasterBug::ValidButRandom) => {
+    let (k, rsa_key) = match key {
+        PremasterKey::Rsa(key) => (key.size(), Some(key)),
+        PremasterKey::Clear(k) => (k.max(11 + 48), None),
+    };
+    let bug = match (bug, rsa_key) {
+        (None, Some(key)) => return crypto::encrypt_premaster(key, pm, rng).map_err(io),
+        (Some(PremasterBug::ValidButRandom), _) => {
             let mut other: [u8; 48] = rng.array();
             other[..2].copy_from_slice(&pm[..2]);
-            return crypto::encrypt_premaster(key, &other, rng).map_err(io);
+            return encrypt(key, &other, None, rng);
         }
-        Some(PremasterBug::CiphertextShorter) => {
-            let ct = crypto::encrypt_premaster(key, pm, rng).map_err(io)?;
-            return Ok(ct[1..].to_vec());
+        (Some(PremasterBug::CiphertextShorter), _) => {
+            let ct = encrypt(key, pm, None, rng)?;
+            return Ok(ct.get(1..).unwrap_or_default().to_vec());
         }
-        Some(PremasterBug::CiphertextLonger) => {
-            let mut ct = crypto::encrypt_premaster(key, pm, rng).map_err(io)?;
+        (Some(PremasterBug::CiphertextLonger), _) => {
+            let mut ct = encrypt(key, pm, None, rng)?;
             ct.push(0);
             return Ok(ct);
         }
-        Some(b) => b,
+        (b, _) => b,
     };
     let message: Vec<u8> = match bug {
-        PremasterBug::WrongLength(n) => {
+        Some(PremasterBug::WrongLength(n)) => {
             let mut m = vec![0u8; n.min(k - 11)];
             rng.fill(&mut m);
             if m.len() >= 2 {
@@ -45,7 +60,7 @@ pub fn encrypt(
             }
             m
         }
-        PremasterBug::WrongVersion(v) => {
+        Some(PremasterBug::WrongVersion(v)) => {
             let mut m = pm.to_vec();
             m[..2].copy_from_slice(&v.to_be_bytes());
             m
@@ -66,12 +81,15 @@ pub fn encrypt(
     em.push(0x00);
     em.extend_from_slice(&message);
     match bug {
-        PremasterBug::WrongFirstByte => em[0] = 0x01,
-        PremasterBug::WrongBlockType => em[1] = 0x01,
-        PremasterBug::ZeroInPadding => em[2 + 3] = 0x00,
-        PremasterBug::NoSeparator => em[2 + ps_len] = 0x5a,
+        Some(PremasterBug::WrongFirstByte) => em[0] = 0x01,
+        Some(PremasterBug::WrongBlockType) => em[1] = 0x01,
+        Some(PremasterBug::ZeroInPadding) => em[2 + 3] = 0x00,
+        Some(PremasterBug::NoSeparator) => em[2 + ps_len] = 0x5a,
         _ => {}
     }
+    let Some(key) = rsa_key else {
+        return Ok(em);
+    };
     let bits = key.n().bits_precision();
     let m = BoxedUint::from_be_slice(&em, bits).map_err(|e| Ending::Io(format!("{e:?}")))?;
     let c = rsa::hazmat::rsa_encrypt(key, &m).map_err(|e| Ending::Io(e.to_string()))?;

@@ -9,7 +9,9 @@
 //! decoded from bytes) and the typed methods it dispatches to (for tests
 //! that edit an engine `ClientHelloPayload` or `ServerHelloPayload`).
 
+use super::client::PremasterBug;
 use super::record::{self, Incoming, Protect, RecordReader, MAX_FRAGMENT};
+use super::robot::{self, PremasterKey};
 use super::{build, keys, mutate_and_hash, rules, HsMsg, Mutation};
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::config::ServerKey;
@@ -61,6 +63,10 @@ pub enum Action {
     /// Certificate (`chain`), ServerHelloDone, Finished (over the hash so
     /// far, with our role's label).
     Send(HsMsg),
+    /// Our Finished (as `Send(Finished)`) with byte `index` (modulo 12) of
+    /// verify_data XORed with `mask`; not hashed, since the target rejects
+    /// it before hashing it (RFC 5246 §7.4.9, decrypt_error).
+    BadFinished { index: usize, mask: u8 },
     /// As `Send`, through one of the byte-level `Mutation`s (what is
     /// actually sent is hashed once, as the flows do).
     SendMutated(HsMsg, Mutation),
@@ -84,6 +90,14 @@ pub enum Action {
     RecordVersion(u16),
     /// Largest record payload from now on (at least 1).
     MaxFragment(usize),
+    /// Handshake records only: largest payload from now on (at least 1),
+    /// whatever `MaxFragment` says; other records keep theirs.
+    HandshakeFragment(usize),
+    /// The premaster bug, if set, causes every later ClientKeyExchange to
+    /// carry a premaster malformed that way (ROBOT classes, RFC 5246
+    /// §7.4.7.1); `None` turns it off. The keys come from the premaster
+    /// the client meant (for `WrongVersion`, the one it sent).
+    PremasterBug(Option<PremasterBug>),
     /// Flip this bit of the next non-empty output, counted from the end of
     /// its first record header (modulo the bytes after it; see
     /// `record::flip_body_bit`).
@@ -133,6 +147,17 @@ pub struct Peer {
     /// Client role: the target's leaf certificate, once received.
     pub server_leaf: Option<Vec<u8>>,
     flip_next: Option<usize>,
+    hs_fragment: Option<usize>,
+    premaster_bug: Option<PremasterBug>,
+    /// Client role: the ClientHello, if set, is what `Send(ClientHello)`
+    /// sends (random and session ID included) instead of the default: the
+    /// typed edit of [`Peer::default_client_hello`] a script starts from.
+    pub client_hello: Option<ClientHelloPayload>,
+    /// Client role: clear_premaster, if set, causes ClientKeyExchange to
+    /// carry the PKCS#1 v1.5 block unencrypted, this many bytes long, for
+    /// a target whose RSA key is the identity (the fuzz provider's
+    /// `ClearRsaKey`); no target certificate is needed then.
+    pub clear_premaster: Option<usize>,
     /// Whether the target's Finished verified against our hash (`None`
     /// until one arrived under its keys): what an oracle asks before it
     /// believes a completed handshake.
@@ -179,6 +204,10 @@ impl Peer {
             chain: Vec::new(),
             server_leaf: None,
             flip_next: None,
+            hs_fragment: None,
+            premaster_bug: None,
+            client_hello: None,
+            clear_premaster: None,
             target_finished_ok: None,
         }
     }
@@ -197,6 +226,13 @@ impl Peer {
         let out = match action {
             Action::Send(m) => self.send_msg(*m, None)?,
             Action::SendMutated(m, mutation) => self.send_msg(*m, Some(mutation))?,
+            Action::BadFinished { index, mask } => {
+                let mut vd = self.verify_data()?;
+                if let Some(b) = vd.get_mut(index % 12) {
+                    *b ^= mask;
+                }
+                self.send_record(ContentType::Handshake, &build::finished(&vd))?
+            }
             Action::Handshake(bytes) => self.send_hs_bytes(bytes)?,
             Action::Record { typ, payload } => self.send_record(ContentType(*typ), payload)?,
             Action::Raw(bytes) => bytes.clone(),
@@ -215,6 +251,14 @@ impl Peer {
             }
             Action::MaxFragment(n) => {
                 self.max_fragment = (*n).max(1);
+                Vec::new()
+            }
+            Action::HandshakeFragment(n) => {
+                self.hs_fragment = Some((*n).max(1));
+                Vec::new()
+            }
+            Action::PremasterBug(bug) => {
+                self.premaster_bug = *bug;
                 Vec::new()
             }
             Action::FlipBitOfNext(bit) => {
@@ -237,7 +281,10 @@ impl Peer {
     fn send_msg(&mut self, m: HsMsg, mutation: Option<&Mutation>) -> Result<Vec<u8>, StepError> {
         let msg = match m {
             HsMsg::ClientHello => {
-                let ch = self.default_client_hello();
+                let ch = match &self.client_hello {
+                    Some(ch) => ch.clone(),
+                    None => self.default_client_hello(),
+                };
                 self.note_client_hello(&ch);
                 encode(HandshakePayload::ClientHello(ch))
             }
@@ -250,8 +297,12 @@ impl Peer {
             HsMsg::ServerHelloDone => build::server_hello_done(),
             HsMsg::Finished => build::finished(&self.verify_data()?),
             HsMsg::ClientKeyExchange => {
-                let pm = Premaster::generate(self.client_version, &mut self.rng);
-                let ct = self.encrypt_to_server(pm.as_bytes())?;
+                let mut pm = *Premaster::generate(self.client_version, &mut self.rng).as_bytes();
+                if let Some(PremasterBug::WrongVersion(v)) = self.premaster_bug {
+                    pm[..2].copy_from_slice(&v.to_be_bytes());
+                }
+                let ct = self.premaster_ciphertext(&pm)?;
+                let pm = Premaster::from_bytes(pm);
                 let out = self.send_mutated(m, &build::client_key_exchange(&ct), mutation)?;
                 // The EMS session hash runs through ClientKeyExchange (RFC
                 // 7627 §3), already in the hash input.
@@ -285,7 +336,10 @@ impl Peer {
             typ.0,
             self.record_version.0,
             payload,
-            self.max_fragment,
+            match (typ, self.hs_fragment) {
+                (ContentType::Handshake, Some(n)) => n,
+                _ => self.max_fragment,
+            },
         )
         .map_err(StepError)
     }
@@ -546,14 +600,33 @@ impl Peer {
         self.act(&Action::Send(HsMsg::ClientKeyExchange))
     }
 
-    /// `pm` encrypted (PKCS#1 v1.5) to the target's leaf certificate.
-    pub fn encrypt_to_server(&mut self, pm: &[u8; 48]) -> Result<Vec<u8>, StepError> {
+    /// The ClientKeyExchange ciphertext of `pm`: where the knobs
+    /// `clear_premaster` and `PremasterBug` are checked.
+    fn premaster_ciphertext(&mut self, pm: &[u8; 48]) -> Result<Vec<u8>, StepError> {
+        let bug = self.premaster_bug;
+        let io = |e: super::Ending| err(e.to_string());
+        if let Some(k) = self.clear_premaster {
+            return robot::encrypt(PremasterKey::Clear(k), pm, bug, &mut self.rng).map_err(io);
+        }
+        if bug.is_none() {
+            return self.encrypt_to_server(pm);
+        }
+        let key = self.server_public_key()?;
+        robot::encrypt(PremasterKey::Rsa(&key), pm, bug, &mut self.rng).map_err(io)
+    }
+
+    fn server_public_key(&self) -> Result<rsa::PublicKey, StepError> {
         let leaf = self
             .server_leaf
             .as_ref()
             .ok_or_else(|| err("no server certificate to encrypt to"))?;
-        let key = gauntlet_engine::pki::leaf_public_key(leaf)
-            .map_err(|e| err(format!("server certificate key: {e:?}")))?;
+        gauntlet_engine::pki::leaf_public_key(leaf)
+            .map_err(|e| err(format!("server certificate key: {e:?}")))
+    }
+
+    /// `pm` encrypted (PKCS#1 v1.5) to the target's leaf certificate.
+    pub fn encrypt_to_server(&mut self, pm: &[u8; 48]) -> Result<Vec<u8>, StepError> {
+        let key = self.server_public_key()?;
         crypto::encrypt_premaster(&key, pm, &mut self.rng).map_err(|e| err(e.to_string()))
     }
 
@@ -627,6 +700,81 @@ mod tests {
             .filter(|i| clean[*i] != flipped[*i])
             .collect();
         assert_eq!(diff, vec![6]);
+    }
+
+    /// Runs `script` against an engine server whose RSA key is the clear
+    /// one (as in the fuzz scenario): what the peer got back.
+    fn against_clear_rsa_server(peer: &mut Peer, script: &[Action]) -> Vec<Got> {
+        use crate::fuzzing::{server_config, ClearRsaKey, ConnFlags, FuzzCrypto, NOW};
+        let cfg = server_config(ConnFlags(0), FuzzCrypto::NoSecurity);
+        let mut srv = gauntlet_engine::Connection::server(cfg, Provider::from_seed([3; 32]));
+        peer.clear_premaster = Some(ClearRsaKey::LEN);
+        let mut got = Vec::new();
+        for a in script {
+            srv.feed(&peer.act(a).unwrap(), NOW);
+            let mut out = Vec::new();
+            srv.write_tls(&mut out);
+            got.extend(peer.read(&out));
+        }
+        got
+    }
+
+    /// The last thing the clear-RSA server sent a fresh peer for `script`.
+    fn last_answer(script: &[Action]) -> Option<Got> {
+        against_clear_rsa_server(&mut Peer::new(Role::Client, 4), script).pop()
+    }
+
+    fn fatal(d: AlertDescription) -> Option<Got> {
+        Some(Got::Alert(AlertLevel::Fatal, d))
+    }
+
+    const FLIGHT: [Action; 4] = [
+        Action::Send(HsMsg::ClientHello),
+        Action::Send(HsMsg::ClientKeyExchange),
+        Action::ChangeCipherSpec,
+        Action::Send(HsMsg::Finished),
+    ];
+
+    #[test]
+    fn a_clear_premaster_completes_against_an_identity_rsa_key() {
+        let mut peer = Peer::new(Role::Client, 4);
+        let got = against_clear_rsa_server(&mut peer, &FLIGHT);
+        assert_eq!(got.len(), 5, "{got:?}");
+        assert_eq!(peer.target_finished_ok, Some(true));
+    }
+
+    #[test]
+    fn a_premaster_bug_fails_the_handshake_only_at_finished_with_bad_record_mac() {
+        // RFC 5246 §7.4.7.1: a malformed premaster is answered as a valid
+        // but wrong one, so our Finished no longer authenticates.
+        for bug in [
+            PremasterBug::WrongBlockType,
+            PremasterBug::WrongVersion(0x0302),
+            PremasterBug::CiphertextShorter,
+        ] {
+            let script = [vec![Action::PremasterBug(Some(bug))], FLIGHT.to_vec()].concat();
+            let answer = last_answer(&script);
+            assert_eq!(answer, fatal(AlertDescription::BadRecordMac), "{bug:?}");
+        }
+    }
+
+    #[test]
+    fn bad_finished_is_refused_with_decrypt_error() {
+        // RFC 5246 §7.4.9: verify_data that does not match is decrypt_error.
+        let bad = [Action::BadFinished { index: 13, mask: 1 }];
+        let script = [&FLIGHT[..3], &bad[..]].concat();
+        assert_eq!(last_answer(&script), fatal(AlertDescription::DecryptError));
+    }
+
+    #[test]
+    fn handshake_fragment_splits_handshake_records_only() {
+        let mut p = Peer::new(Role::Client, 1);
+        p.act(&Action::HandshakeFragment(1)).unwrap();
+        let hello = p.act(&Action::Send(HsMsg::ClientHello)).unwrap();
+        let data = p.act(&Action::AppData(vec![7; 4])).unwrap();
+        // Each handshake byte in a record of its own; the data in one.
+        assert_eq!(hello.len(), 6 * (p.transcript.len()));
+        assert_eq!(data, [23, 3, 3, 0, 4, 7, 7, 7, 7]);
     }
 
     /// The shape a fuzz scenario takes: an action list (here written out,
