@@ -2,7 +2,7 @@
 //! checks, the scripted peer's configuration, and the expected outcome.
 
 use crate::peer::client::{self, ClientScript, SavedSession};
-use crate::peer::transport::Transport;
+use crate::peer::transport::{ByteLog, Transport};
 use crate::peer::{Ending, Milestone, Outcome};
 use gauntlet_engine::enums::AlertDescription;
 use gauntlet_engine::{Provider, Side};
@@ -188,14 +188,14 @@ pub fn run_server_case(
     target: &dyn Connector,
     timeout: Duration,
     seed: [u8; 32],
-) -> (Outcome, Vec<(bool, Vec<u8>)>) {
+) -> (Outcome, ByteLog) {
     let Script::Client(script) = &case.script else {
         return (
             Outcome::ended(
                 Ending::Io(format!("{} is not a server-role case", case.name)),
                 0,
             ),
-            Vec::new(),
+            ByteLog::default(),
         );
     };
     let mut rng = Provider::from_seed(seed);
@@ -216,22 +216,27 @@ pub fn run_server_case(
                         format!("the set-up connection (a correct handshake) failed: {outcome}");
                     return (
                         Outcome::ended(Ending::Io(setup), outcome.records_in),
-                        t.log().to_vec(),
+                        ByteLog::of(t.as_ref()),
                     );
                 }
                 saved = session;
             }
-            Err(e) => return (Outcome::ended(Ending::Io(e.to_string()), 0), Vec::new()),
+            Err(e) => {
+                return (
+                    Outcome::ended(Ending::Io(e.to_string()), 0),
+                    ByteLog::default(),
+                )
+            }
         }
     }
     match target.connect() {
         Ok(mut t) => {
             let (outcome, _) = client::run(t.as_mut(), script, &mut rng, timeout, saved.as_ref());
-            (outcome, t.log().to_vec())
+            (outcome, ByteLog::of(t.as_ref()))
         }
         Err(e) => (
             Outcome::ended(Ending::Io(format!("{}: {e}", target.describe())), 0),
-            Vec::new(),
+            ByteLog::default(),
         ),
     }
 }
@@ -250,25 +255,25 @@ pub fn run_client_case(
     target: &dyn Acceptor,
     timeout: Duration,
     seed: [u8; 32],
-) -> (Outcome, Vec<(bool, Vec<u8>)>) {
+) -> (Outcome, ByteLog) {
     let Script::Server(script) = &case.script else {
         return (
             Outcome::ended(
                 Ending::Io(format!("{} is not a client-role case", case.name)),
                 0,
             ),
-            Vec::new(),
+            ByteLog::default(),
         );
     };
     let mut rng = Provider::from_seed(seed);
     match target.accept() {
         Ok(mut t) => {
             let outcome = crate::peer::server::run(t.as_mut(), script, &mut rng, timeout);
-            (outcome, t.log().to_vec())
+            (outcome, ByteLog::of(t.as_ref()))
         }
         Err(e) => (
             Outcome::ended(Ending::Io(format!("{}: {e}", target.describe())), 0),
-            Vec::new(),
+            ByteLog::default(),
         ),
     }
 }

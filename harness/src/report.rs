@@ -12,9 +12,14 @@
 //! actual, the scripted peer's configuration), `transcript.txt` (every chunk
 //! in hex with its direction), `capture.pcap` (see [`crate::pcap`]) and
 //! `keys.log` (NSS key log) when the scripted peer knew its master secret.
+//! A case's log is capped (see [`crate::peer::transport::ByteLog`] and
+//! [`crate::runner::MAX_RUN_LOG_BYTES`]): a truncated one says so in
+//! `case.txt` and at the head of `transcript.txt`, and the capture holds
+//! the prefix that was kept.
 
 use crate::case::TestCase;
-use crate::runner::{CaseResult, Final, Summary};
+use crate::peer::transport::{ByteLog, MAX_LOG_BYTES};
+use crate::runner::{CaseResult, Final, Summary, MAX_RUN_LOG_BYTES};
 use gauntlet_engine::Side;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -111,8 +116,8 @@ struct JsonCase<'a> {
     outcome: String,
     alert: Option<u8>,
     records_in: usize,
-    bytes_sent: usize,
-    bytes_received: usize,
+    bytes_sent: u64,
+    bytes_received: u64,
     duration_ms: f64,
     seed: String,
 }
@@ -131,13 +136,7 @@ pub fn json(results: &[CaseResult], info: &RunInfo) -> String {
                 }
                 Final::UnexpectedPass { reason } => (None, Some(reason.as_str())),
             };
-            let bytes = |ours: bool| {
-                r.log
-                    .iter()
-                    .filter(|(us, _)| *us == ours)
-                    .map(|(_, b)| b.len())
-                    .sum()
-            };
+            let totals = r.log.totals();
             JsonCase {
                 name: &r.name,
                 rfc: r.rfc,
@@ -149,8 +148,8 @@ pub fn json(results: &[CaseResult], info: &RunInfo) -> String {
                 outcome: r.outcome.to_string(),
                 alert: r.outcome.fatal_alert().map(|a| a.0),
                 records_in: r.outcome.records_in,
-                bytes_sent: bytes(true),
-                bytes_received: bytes(false),
+                bytes_sent: totals.sent,
+                bytes_received: totals.received,
                 duration_ms: r.duration.as_secs_f64() * 1000.0,
                 seed: hex::encode(r.seed),
             }
@@ -347,8 +346,28 @@ fn case_text(case: &TestCase, r: &CaseResult, info: &RunInfo) -> String {
         r.name
     );
     let _ = writeln!(out, "duration: {:.1} ms", r.duration.as_secs_f64() * 1000.0);
+    let _ = writeln!(out, "capture:  {}", capture_note(&r.log));
     let _ = writeln!(out, "\nscripted peer configuration:\n{:#?}", case.script);
     out
+}
+
+/// How much of the conversation the bundle holds.
+fn capture_note(log: &ByteLog) -> String {
+    let t = log.totals();
+    let all = t.sent + t.received;
+    if t.truncated {
+        format!(
+            "truncated: {} of {all} bytes kept ({} sent, {} received; a case's log keeps at most {MAX_LOG_BYTES} bytes, a run's {MAX_RUN_LOG_BYTES})",
+            log.kept(),
+            t.sent,
+            t.received,
+        )
+    } else {
+        format!(
+            "complete: {all} bytes ({} sent, {} received)",
+            t.sent, t.received
+        )
+    }
 }
 
 /// Writes the bundle of one case under `dir/<case-name>/`; returns its path.
@@ -366,7 +385,18 @@ pub fn write_bundle(
         ("case.txt", Some(case_text(case, r, info).into_bytes())),
         (
             "transcript.txt",
-            Some(transcript(&r.log, r.side).into_bytes()),
+            Some(
+                if r.log.totals().truncated {
+                    format!(
+                        "# {}\n\n{}",
+                        capture_note(&r.log),
+                        transcript(&r.log, r.side)
+                    )
+                } else {
+                    transcript(&r.log, r.side)
+                }
+                .into_bytes(),
+            ),
         ),
         (
             "capture.pcap",

@@ -8,11 +8,18 @@
 //! more. Seeds: each case's scripted peer draws from a seed made of the run
 //! seed and the case's name, so a case replays byte for byte whatever else
 //! was filtered in or added to the suite.
+//!
+//! Memory: a case's byte log is capped per connection
+//! ([`MAX_LOG_BYTES`](crate::peer::transport::MAX_LOG_BYTES)); once a case
+//! is judged its log is kept only if a bundle wants it (a failure, an
+//! unexpected pass), and the logs a run keeps share [`MAX_RUN_LOG_BYTES`]
+//! (past it, later failures keep their byte counts without their bytes,
+//! their bundles marked truncated).
 
 use crate::case::{judge, run_client_case, run_server_case, Acceptor, Connector, Expect};
 use crate::case::{TestCase, Verdict};
 use crate::expectations::Expectations;
-use crate::peer::transport::{Recv, Transport};
+use crate::peer::transport::{ByteLog, LogTotals, Recv, Transport};
 use crate::peer::{Milestone, Outcome};
 use gauntlet_engine::Side;
 use std::io;
@@ -142,8 +149,9 @@ pub struct CaseResult {
     pub verdict: Final,
     pub outcome: Outcome,
     pub duration: Duration,
-    /// The last connection's bytes, both ways: (sent_by_us, bytes).
-    pub log: Vec<(bool, Vec<u8>)>,
+    /// The last connection's bytes, both ways: (sent_by_us, bytes). Only
+    /// for cases whose verdict wants a bundle; the totals stay for all.
+    pub log: ByteLog,
     /// The scripted peer's seed.
     pub seed: [u8; 32],
 }
@@ -234,6 +242,7 @@ pub fn run(
         _ => Probe::default(),
     };
     let next = AtomicUsize::new(0);
+    let log_budget = AtomicUsize::new(MAX_RUN_LOG_BYTES);
     let slots: Mutex<Vec<Option<CaseResult>>> = Mutex::new(vec![None; cases.len()]);
     let jobs = opts.jobs.clamp(1, cases.len().max(1));
     std::thread::scope(|s| {
@@ -248,7 +257,7 @@ pub fn run(
                 let result = if stopped {
                     skipped(case, opts.seed)
                 } else {
-                    run_case(case, target, opts, expectations, probe)
+                    run_case(case, target, opts, expectations, probe, Some(&log_budget))
                 };
                 on_done(&result);
                 slots.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(result);
@@ -280,10 +289,15 @@ fn skipped(case: &TestCase, seed: u64) -> CaseResult {
         verdict: Final::HarnessError("interrupted before this case ran".into()),
         outcome: Outcome::ended(crate::peer::Ending::Io("not run".into()), 0),
         duration: Duration::ZERO,
-        log: Vec::new(),
+        log: ByteLog::default(),
         seed: case_seed(seed, &case.name),
     }
 }
+
+/// Most bytes of case logs one run keeps for its bundles: a few hundred
+/// failing cases against a real stack keep a few KiB each, so this is hit
+/// only by targets that flood every case (16 full per-case logs).
+pub const MAX_RUN_LOG_BYTES: usize = 64 << 20;
 
 /// How long the probe connection waits for a server that speaks first.
 const PROBE_WAIT: Duration = Duration::from_millis(250);
@@ -309,14 +323,15 @@ impl Probe {
     }
 }
 
-/// Runs one case within its budget and judges it.
+/// Runs one case within its budget and judges it. Its log is kept
+/// whatever the verdict (capped per connection), for the caller's bundle.
 pub fn run_one(
     case: &TestCase,
     target: Target<'_>,
     opts: &RunOptions,
     expectations: &Expectations,
 ) -> CaseResult {
-    run_case(case, target, opts, expectations, Probe::default())
+    run_case(case, target, opts, expectations, Probe::default(), None)
 }
 
 fn run_case(
@@ -325,6 +340,7 @@ fn run_case(
     opts: &RunOptions,
     expectations: &Expectations,
     probe: Probe,
+    log_budget: Option<&AtomicUsize>,
 ) -> CaseResult {
     let seed = case_seed(opts.seed, &case.name);
     let start = Instant::now();
@@ -332,7 +348,7 @@ fn run_case(
         timeout: opts.timeout,
         deadline: OnceLock::new(),
     };
-    let (outcome, log) = match (target, case.side) {
+    let (outcome, mut log) = match (target, case.side) {
         (Target::Server(inner), Side::Server) => {
             let c = BudgetConnector {
                 inner,
@@ -355,7 +371,7 @@ fn run_case(
                 )),
                 0,
             ),
-            Vec::new(),
+            ByteLog::default(),
         ),
     };
     let verdict = match judge(&case.expect, &outcome, case.injected_at()) {
@@ -372,17 +388,37 @@ fn run_case(
         other => other,
     };
     let listed = expectations.lookup(&case.name).map(|e| e.reason.as_str());
+    let verdict = finalize(verdict, listed);
+    if let Some(budget) = log_budget {
+        keep_log_for_reports(&verdict, &mut log, budget);
+    }
     CaseResult {
         name: case.name.clone(),
         rfc: case.rfc,
         side: case.side,
         expect: case.expect.clone(),
-        verdict: finalize(verdict, listed),
+        verdict,
         outcome,
         duration: start.elapsed(),
         log,
         seed,
     }
+}
+
+/// Drops a judged case's chunks unless its bundle wants them, and keeps
+/// of those only what is left of the run's `budget`.
+fn keep_log_for_reports(verdict: &Final, log: &mut ByteLog, budget: &AtomicUsize) {
+    if !verdict.wants_bundle() {
+        log.drop_chunks();
+        return;
+    }
+    let want = log.kept();
+    let got = match budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+        Some(left.saturating_sub(want))
+    }) {
+        Ok(left) | Err(left) => left.min(want),
+    };
+    log.truncate_to(got);
 }
 
 /// One case's time budget; it starts when the first connection is up
@@ -409,6 +445,7 @@ impl Connector for BudgetConnector<'_> {
         Ok(Box::new(Deadlined {
             inner: t,
             deadline: self.budget.deadline(),
+            totals: LogTotals::default(),
         }))
     }
 
@@ -428,6 +465,7 @@ impl Acceptor for BudgetAcceptor<'_> {
         Ok(Box::new(Deadlined {
             inner: t,
             deadline: self.budget.deadline(),
+            totals: LogTotals::default(),
         }))
     }
 
@@ -436,14 +474,18 @@ impl Acceptor for BudgetAcceptor<'_> {
     }
 }
 
-/// A transport whose receives never wait past the case's deadline.
+/// A transport whose receives never wait past the case's deadline. It
+/// counts the bytes itself, so the totals are right whatever the inner
+/// transport's log keeps.
 struct Deadlined {
     inner: Box<dyn Transport>,
     deadline: Instant,
+    totals: LogTotals,
 }
 
 impl Transport for Deadlined {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.totals.sent += bytes.len() as u64;
         self.inner.send(bytes)
     }
 
@@ -452,11 +494,24 @@ impl Transport for Deadlined {
         if left.is_zero() {
             return Ok(Recv::Timeout);
         }
-        self.inner.recv(buf, timeout.min(left))
+        let got = self.inner.recv(buf, timeout.min(left));
+        if let Ok(Recv::Data(n)) = got {
+            self.totals.received += n as u64;
+        }
+        got
     }
 
     fn log(&self) -> &[(bool, Vec<u8>)] {
         self.inner.log()
+    }
+
+    fn log_totals(&self) -> LogTotals {
+        let kept: u64 = self.log().iter().map(|(_, b)| b.len() as u64).sum();
+        LogTotals {
+            truncated: self.inner.log_totals().truncated
+                || kept < self.totals.sent + self.totals.received,
+            ..self.totals
+        }
     }
 }
 
@@ -546,6 +601,54 @@ mod tests {
         let want: Vec<_> = cases.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, want);
         assert!(results.iter().all(|r| r.verdict == Final::Pass));
+    }
+
+    #[test]
+    fn a_passing_case_keeps_no_log_and_a_bundled_one_keeps_its_bytes() {
+        // Reports need a case's bytes only for its bundle (failures and
+        // unexpected passes); every case keeps its byte counts.
+        let target = MemoryServer::builtin().unwrap();
+        let cases: Vec<_> = suites::all()
+            .into_iter()
+            .filter(|c| c.side == Side::Server)
+            .take(2)
+            .collect();
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        let listed = format!("{} listed, so its pass is unexpected\n", names[1]);
+        let exp = Expectations::parse(&listed, &names).unwrap();
+        let results = run(
+            &cases,
+            Target::Server(&target),
+            &RunOptions::default(),
+            &exp,
+            &|_| {},
+        );
+        assert_eq!(results[0].verdict, Final::Pass);
+        assert!(results[0].log.is_empty(), "{:?}", results[0].log.len());
+        assert!(results[0].log.totals().received > 0);
+        assert!(!results[0].log.totals().truncated);
+        assert!(matches!(results[1].verdict, Final::UnexpectedPass { .. }));
+        let kept: u64 = results[1].log.iter().map(|(_, b)| b.len() as u64).sum();
+        let t = results[1].log.totals();
+        assert!(kept > 0);
+        assert_eq!(kept, t.sent + t.received);
+    }
+
+    #[test]
+    fn bundled_logs_share_the_run_budget() {
+        let mut log = ByteLog::default();
+        log.push(true, &[1; 100]);
+        let budget = AtomicUsize::new(60);
+        let fail = Final::Fail("x".into());
+        keep_log_for_reports(&fail, &mut log, &budget);
+        assert_eq!(log.kept(), 60);
+        assert!(log.totals().truncated);
+        let mut next = ByteLog::default();
+        next.push(false, &[2; 10]);
+        keep_log_for_reports(&fail, &mut next, &budget);
+        assert!(next.is_empty());
+        assert_eq!(next.totals().received, 10);
+        assert!(next.totals().truncated);
     }
 
     #[test]

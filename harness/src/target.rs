@@ -4,7 +4,7 @@
 
 use crate::case::{Acceptor, Connector};
 use crate::peer::transport::{
-    engine_input, engine_output, MemoryTransport, Recv, TcpTransport, Transport,
+    engine_input, engine_output, ByteLog, MemoryTransport, Recv, TcpTransport, Transport,
 };
 use gauntlet_engine::{ClientConfig, Connection, Event, Provider, ServerConfig, UnixTime};
 use std::io;
@@ -138,7 +138,7 @@ impl Acceptor for MemoryClient {
             conn,
             now: self.now,
             request: self.request.clone(),
-            log: Vec::new(),
+            log: ByteLog::default(),
         }))
     }
 
@@ -155,7 +155,7 @@ pub struct MemoryClientTransport {
     now: UnixTime,
     /// Sent once the handshake completes (then `None`).
     request: Option<Vec<u8>>,
-    log: Vec<(bool, Vec<u8>)>,
+    log: ByteLog,
 }
 
 impl Transport for MemoryClientTransport {
@@ -182,6 +182,10 @@ impl Transport for MemoryClientTransport {
 
     fn log(&self) -> &[(bool, Vec<u8>)] {
         &self.log
+    }
+
+    fn log_totals(&self) -> crate::peer::transport::LogTotals {
+        self.log.totals()
     }
 }
 

@@ -12,7 +12,7 @@ use super::record;
 use super::rules::{self, EMPTY_RENEGOTIATION_INFO_SCSV};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Protect, Wire};
-use super::{apply_mutation, keys, HsMsg, Milestone, Mutation, Outcome};
+use super::{apply_mutation, hash_theirs, keys, HsMsg, Milestone, Mutation, Outcome};
 use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
@@ -20,6 +20,15 @@ use gauntlet_engine::enums::{
 use gauntlet_engine::msgs::{decode_handshake, HandshakePayload};
 use gauntlet_engine::Provider;
 use std::time::Duration;
+
+/// Most handshake messages the client reads in one server flight (up to
+/// ServerHelloDone, or the abbreviated handshake's ChangeCipherSpec; and
+/// before the server's Finished). A TLS 1.2 server's first flight has at
+/// most six (ServerHello, Certificate, CertificateStatus, ServerKeyExchange,
+/// CertificateRequest, ServerHelloDone: RFC 5246 §7.3, RFC 6066 §8) and a
+/// NewSessionTicket precedes its Finished; 16 leaves room for stacks'
+/// oddities and stops a server that sends messages without end.
+pub const MAX_FLIGHT_MESSAGES: usize = 16;
 
 /// How the premaster secret is malformed (the ROBOT classes, RFC 5246
 /// §7.4.7.1): the server must treat each like a valid-but-wrong premaster.
@@ -764,7 +773,7 @@ fn read_server_hello(
     mut first: Option<Incoming>,
 ) -> Result<(ServerFlight, bool), Ending> {
     let mut flight: Option<ServerFlight> = None;
-    loop {
+    for _ in 0..MAX_FLIGHT_MESSAGES {
         let next = match first.take() {
             Some(m) => m,
             None => wire.recv()?,
@@ -789,7 +798,7 @@ fn read_server_hello(
         let msg = decode_handshake(&raw)
             .map_err(|e| wrong(format!("server sent a malformed handshake message: {e}")))?;
         if !matches!(msg.payload, HandshakePayload::HelloRequest) {
-            transcript.extend_from_slice(&raw);
+            hash_theirs(transcript, &raw)?;
         }
         match (msg.payload, flight.as_mut()) {
             (HandshakePayload::ServerHello(sh), None) => {
@@ -830,6 +839,9 @@ fn read_server_hello(
             }
         }
     }
+    Err(wrong(format!(
+        "server sent more than {MAX_FLIGHT_MESSAGES} messages before ServerHelloDone (cap MAX_FLIGHT_MESSAGES)"
+    )))
 }
 
 fn expect_ccs_and_finished(
@@ -847,7 +859,7 @@ fn expect_ccs_and_finished(
     if saw_ccs {
         wire.reader.read = theirs.take();
     }
-    loop {
+    for _ in 0..MAX_FLIGHT_MESSAGES {
         match wire.recv()? {
             Incoming::ChangeCipherSpec(p) if !saw_ccs => {
                 if p != [1] {
@@ -858,19 +870,22 @@ fn expect_ccs_and_finished(
             }
             Incoming::Handshake { typ: 4, raw } if !saw_ccs => {
                 // NewSessionTicket (we did not ask, but it is harmless to hash).
-                transcript.extend_from_slice(&raw);
+                hash_theirs(transcript, &raw)?;
             }
             Incoming::Handshake { typ: 20, raw } if saw_ccs => {
                 let expected = verify(hash, master, crypto::SERVER_FINISHED, transcript);
                 if raw.get(4..) != Some(&expected[..]) {
                     return Err(wrong("server Finished does not verify"));
                 }
-                transcript.extend_from_slice(&raw);
+                hash_theirs(transcript, &raw)?;
                 return Ok(expected);
             }
             other => return Err(wrong(format!("expected CCS and Finished, got {other:?}"))),
         }
     }
+    Err(wrong(format!(
+        "server sent more than {MAX_FLIGHT_MESSAGES} messages before its Finished (cap MAX_FLIGHT_MESSAGES)"
+    )))
 }
 
 /// After the handshake: the post-handshake knobs, then a request that the

@@ -7,6 +7,13 @@
 //! `transport` by `wire`; and the step-driven `Peer` (`step`), whose
 //! `Action`s drive it one message at a time (engine behaviour tests, the
 //! fuzz scenario).
+//!
+//! Caps on what the flows take from a target (each a failure of the
+//! target when hit, never growth): a handshake message of at most
+//! [`record::MAX_HANDSHAKE_LEN`], at most [`record::MAX_BYTES_IN`] of
+//! records a connection, at most [`client::MAX_FLIGHT_MESSAGES`] messages
+//! a server flight, and a handshake transcript of at most
+//! [`MAX_TRANSCRIPT`] ([`hash_theirs`]).
 
 pub mod build;
 pub mod client;
@@ -111,6 +118,23 @@ pub fn mutate_and_hash(
         last = Some(m);
     }
     out
+}
+
+/// Largest handshake transcript a flow hashes: a dozen handshakes with
+/// certificate chains of tens of KiB each fit many times over.
+pub const MAX_TRANSCRIPT: usize = 1 << 20;
+
+/// Adds a message from the target to `transcript`; a transcript that would
+/// pass [`MAX_TRANSCRIPT`] ends the conversation (the target sent more
+/// handshake than any conforming peer).
+pub fn hash_theirs(transcript: &mut Vec<u8>, raw: &[u8]) -> Result<(), Ending> {
+    if transcript.len() + raw.len() > MAX_TRANSCRIPT {
+        return Err(Ending::Garbled(format!(
+            "target's handshake messages pass {MAX_TRANSCRIPT} bytes of transcript (cap MAX_TRANSCRIPT)"
+        )));
+    }
+    transcript.extend_from_slice(raw);
+    Ok(())
 }
 
 fn set_len(msg: &mut [u8], len: usize) {

@@ -7,7 +7,9 @@
 //! [`MAX_HANDSHAKE_LEN`] bytes (a longer one ends the conversation as
 //! garbled, before its body is buffered); undelivered input is at most one
 //! partial record (5 + 2^16 - 1 bytes) plus what the caller pushed since it
-//! last drained [`RecordReader::next_item`].
+//! last drained [`RecordReader::next_item`]; and one connection reads at
+//! most [`MAX_BYTES_IN`] of records from the target (past it, the
+//! conversation ends as garbled: a target that floods us fails its case).
 
 use gauntlet_engine::enums::{AlertDescription, ContentType, ProtocolVersion};
 use gauntlet_engine::record::protection::{open_record, seal_record, GcmKey};
@@ -16,6 +18,12 @@ use std::fmt;
 /// Largest handshake message the peer accepts from a target: far above any
 /// certificate chain the suites meet, far below the 2^24 a header can say.
 pub const MAX_HANDSHAKE_LEN: usize = 1 << 18;
+
+/// Most record bytes (headers included) the peer reads from a target on
+/// one connection: a thousand times a real handshake, and above the
+/// suites' largest exchange (records of 2^14 + 1 bytes, a few of them),
+/// so only a target that keeps sending without end gets there.
+pub const MAX_BYTES_IN: usize = 16 << 20;
 
 /// Largest record payload our fragmenter puts in one record (RFC 5246 §6.2.1).
 pub const MAX_FRAGMENT: usize = 1 << 14;
@@ -205,6 +213,8 @@ pub struct RecordReader {
     pub read: Option<Protect>,
     /// Records read so far (for "same point, same record count").
     pub records_in: usize,
+    /// Record bytes read so far (capped at [`MAX_BYTES_IN`]).
+    pub bytes_in: usize,
 }
 
 impl RecordReader {
@@ -234,8 +244,14 @@ impl RecordReader {
                 Ok(None) => {}
                 Err(e) => return Some(Err(e)),
             }
+            if self.bytes_in > MAX_BYTES_IN {
+                return Some(Err(Ending::Garbled(format!(
+                    "target sent more than {MAX_BYTES_IN} bytes of records on one connection (cap MAX_BYTES_IN)"
+                ))));
+            }
             let (typ, version, body) = self.pop_record()?;
             self.records_in += 1;
+            self.bytes_in += 5 + body.len();
             let plain = match &mut self.read {
                 Some(p) => match p.open(typ, version, &body) {
                     Some(plain) => plain,
@@ -329,6 +345,27 @@ mod tests {
         r.push(&frame(22, 0x0303, &[1, 0xff, 0xff, 0xff]));
         assert!(matches!(r.next_item(), Some(Err(Ending::Garbled(_)))));
         assert_eq!(r.records_in, 5);
+    }
+
+    #[test]
+    fn reader_ends_a_connection_that_sends_more_than_max_bytes_in() {
+        let mut r = RecordReader::default();
+        let rec = frame(23, 0x0303, &[0; 1 << 14]);
+        let mut read = 0;
+        let ending = loop {
+            r.push(&rec);
+            match r.next_item() {
+                Some(Ok(_)) => read += rec.len(),
+                Some(Err(e)) => break e,
+                None => unreachable!("a whole record was pushed"),
+            }
+            assert!(read <= MAX_BYTES_IN + rec.len());
+        };
+        assert!(
+            matches!(&ending, Ending::Garbled(m) if m.contains("MAX_BYTES_IN")),
+            "{ending:?}"
+        );
+        assert!(read > MAX_BYTES_IN);
     }
 
     #[test]

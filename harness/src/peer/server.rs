@@ -5,7 +5,7 @@
 use super::build::{self, handshake_msg as msg};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Wire};
-use super::{keys, rules, HsMsg, Milestone, Mutation, Outcome};
+use super::{hash_theirs, keys, rules, HsMsg, Milestone, Mutation, Outcome};
 use gauntlet_engine::config::ServerKey;
 use gauntlet_engine::crypto::{self, SuiteParams};
 use gauntlet_engine::enums::{
@@ -208,7 +208,7 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
     let HandshakePayload::ClientHello(ch) = m.payload else {
         return Err(wrong(format!("expected ClientHello, got {:?}", m.typ)));
     };
-    transcript.extend_from_slice(&raw);
+    hash_theirs(transcript, &raw)?;
     Ok(Hello {
         random: ch.random.0,
         version: ch.client_version.0,
@@ -322,7 +322,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
             m.typ
         )));
     };
-    transcript.extend_from_slice(&raw);
+    hash_theirs(&mut transcript, &raw)?;
     let random_pm: [u8; 48] = rng.array();
     let pm = crypto::decrypt_premaster(
         &*script.key,
@@ -354,7 +354,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     if raw.get(4..) != Some(&expected[..]) {
         return Err(wrong("client Finished does not verify"));
     }
-    transcript.extend_from_slice(&raw);
+    hash_theirs(&mut transcript, &raw)?;
 
     // Our CCS and Finished, in one write: a client sees the whole flight
     // (a repeated Finished included) before it can act on the first.

@@ -1,5 +1,9 @@
 //! Byte pipes between a scripted peer and its target: TCP, or an engine
 //! `Connection` in memory. Every receive is bounded by a timeout.
+//!
+//! Cap: each connection's byte log ([`ByteLog`], for reproducer bundles)
+//! keeps at most [`MAX_LOG_BYTES`]; past it, chunks are counted but not
+//! kept, and the log says it was truncated.
 
 use gauntlet_engine::{Connection, UnixTime};
 use std::io::{self, Read, Write};
@@ -22,15 +26,157 @@ pub trait Transport: Send {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()>;
     /// Appends what arrives to `buf`, waiting at most `timeout`.
     fn recv(&mut self, buf: &mut Vec<u8>, timeout: Duration) -> io::Result<Recv>;
-    /// Every chunk both ways, for reproducer bundles: (sent_by_us, bytes).
+    /// The chunks both ways, for reproducer bundles: (sent_by_us, bytes);
+    /// at most [`MAX_LOG_BYTES`] of them (see [`ByteLog`]).
     fn log(&self) -> &[(bool, Vec<u8>)];
+    /// Bytes each way, and whether `log` stopped keeping them. By default,
+    /// what `log` holds, complete.
+    fn log_totals(&self) -> LogTotals {
+        LogTotals::of(self.log())
+    }
+}
+
+/// Most bytes one connection's [`ByteLog`] keeps: far above any handshake
+/// and the suites' largest records (a failing case's bundle stays
+/// complete), small enough that a target flooding us cannot make the log
+/// grow with it.
+pub const MAX_LOG_BYTES: usize = 4 << 20;
+
+/// What went over one connection, whether or not its log kept it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogTotals {
+    /// Bytes we sent.
+    pub sent: u64,
+    /// Bytes the target sent.
+    pub received: u64,
+    /// The log kept only a prefix of the conversation.
+    pub truncated: bool,
+}
+
+impl LogTotals {
+    /// The totals of a complete chunk log.
+    pub fn of(chunks: &[(bool, Vec<u8>)]) -> Self {
+        let bytes = |ours: bool| {
+            chunks
+                .iter()
+                .filter(|(us, _)| *us == ours)
+                .map(|(_, b)| b.len() as u64)
+                .sum()
+        };
+        Self {
+            sent: bytes(true),
+            received: bytes(false),
+            truncated: false,
+        }
+    }
+}
+
+/// A connection's chunks both ways, (sent_by_us, bytes), keeping at most
+/// `cap` bytes (by default [`MAX_LOG_BYTES`]): the first chunk that does
+/// not fit is kept in part, and from then on chunks are only counted, so
+/// what is kept is a prefix of the conversation in time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ByteLog {
+    chunks: Vec<(bool, Vec<u8>)>,
+    kept: usize,
+    cap: usize,
+    totals: LogTotals,
+}
+
+impl Default for ByteLog {
+    fn default() -> Self {
+        Self::with_cap(MAX_LOG_BYTES)
+    }
+}
+
+impl ByteLog {
+    pub fn with_cap(cap: usize) -> Self {
+        Self {
+            chunks: Vec::new(),
+            kept: 0,
+            cap,
+            totals: LogTotals::default(),
+        }
+    }
+
+    /// A copy of what `t` logged, with its totals.
+    pub fn of(t: &dyn Transport) -> Self {
+        let chunks = t.log().to_vec();
+        let kept = chunks.iter().map(|(_, b)| b.len()).sum();
+        Self {
+            chunks,
+            kept,
+            cap: MAX_LOG_BYTES.max(kept),
+            totals: t.log_totals(),
+        }
+    }
+
+    pub fn push(&mut self, ours: bool, bytes: &[u8]) {
+        if ours {
+            self.totals.sent += bytes.len() as u64;
+        } else {
+            self.totals.received += bytes.len() as u64;
+        }
+        if self.totals.truncated {
+            return;
+        }
+        let room = self.cap.saturating_sub(self.kept);
+        if bytes.len() > room {
+            self.totals.truncated = true;
+        }
+        let keep = bytes.get(..room).unwrap_or(bytes);
+        if !keep.is_empty() || !self.totals.truncated {
+            self.kept += keep.len();
+            self.chunks.push((ours, keep.to_vec()));
+        }
+    }
+
+    pub fn totals(&self) -> LogTotals {
+        self.totals
+    }
+
+    /// Bytes kept.
+    pub fn kept(&self) -> usize {
+        self.kept
+    }
+
+    /// Keeps at most `max` bytes of what is kept (the rest counted as
+    /// truncated); `0` drops every chunk, the totals stay.
+    pub fn truncate_to(&mut self, max: usize) {
+        if self.kept <= max {
+            return;
+        }
+        let mut left = max;
+        self.chunks.retain_mut(|(_, b)| {
+            b.truncate(left);
+            left -= b.len();
+            !b.is_empty()
+        });
+        self.kept = max;
+        self.cap = max;
+        self.totals.truncated = true;
+    }
+
+    /// Drops the chunks of a case that needs no bundle; the totals stay
+    /// (the reports count bytes) and nothing says "truncated".
+    pub fn drop_chunks(&mut self) {
+        self.chunks = Vec::new();
+        self.kept = 0;
+    }
+}
+
+impl std::ops::Deref for ByteLog {
+    type Target = [(bool, Vec<u8>)];
+    fn deref(&self) -> &Self::Target {
+        &self.chunks
+    }
 }
 
 /// A TCP connection to (or from) the target.
 #[derive(Debug)]
 pub struct TcpTransport {
     stream: TcpStream,
-    log: Vec<(bool, Vec<u8>)>,
+    log: ByteLog,
     eof: bool,
 }
 
@@ -39,7 +185,7 @@ impl TcpTransport {
         stream.set_nodelay(true)?;
         Ok(Self {
             stream,
-            log: Vec::new(),
+            log: ByteLog::default(),
             eof: false,
         })
     }
@@ -55,7 +201,7 @@ impl TcpTransport {
 
 impl Transport for TcpTransport {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.log.push((true, bytes.to_vec()));
+        self.log.push(true, bytes);
         self.stream.write_all(bytes)
     }
 
@@ -73,7 +219,7 @@ impl Transport for TcpTransport {
             }
             Ok(n) => {
                 buf.extend_from_slice(&chunk[..n]);
-                self.log.push((false, chunk[..n].to_vec()));
+                self.log.push(false, &chunk[..n]);
                 Ok(Recv::Data(n))
             }
             Err(e)
@@ -101,6 +247,10 @@ impl Transport for TcpTransport {
     fn log(&self) -> &[(bool, Vec<u8>)] {
         &self.log
     }
+
+    fn log_totals(&self) -> LogTotals {
+        self.log.totals()
+    }
 }
 
 /// The reference engine in memory: what we send is fed to it at once and
@@ -111,7 +261,7 @@ impl Transport for TcpTransport {
 pub struct MemoryTransport {
     pub conn: Connection,
     now: UnixTime,
-    log: Vec<(bool, Vec<u8>)>,
+    log: ByteLog,
     /// Application data the engine received, echoed back like `serve --mode echo`.
     echo: bool,
 }
@@ -121,7 +271,7 @@ impl MemoryTransport {
         Self {
             conn,
             now,
-            log: Vec::new(),
+            log: ByteLog::default(),
             echo,
         }
     }
@@ -147,6 +297,10 @@ impl Transport for MemoryTransport {
     fn log(&self) -> &[(bool, Vec<u8>)] {
         &self.log
     }
+
+    fn log_totals(&self) -> LogTotals {
+        self.log.totals()
+    }
 }
 
 /// Feeds bytes we send into an in-memory engine, logging them; a closed
@@ -154,10 +308,10 @@ impl Transport for MemoryTransport {
 pub(crate) fn engine_input(
     conn: &mut Connection,
     now: UnixTime,
-    log: &mut Vec<(bool, Vec<u8>)>,
+    log: &mut ByteLog,
     bytes: &[u8],
 ) -> io::Result<()> {
-    log.push((true, bytes.to_vec()));
+    log.push(true, bytes);
     if conn.is_closed() {
         return Err(io::Error::new(
             io::ErrorKind::BrokenPipe,
@@ -170,16 +324,12 @@ pub(crate) fn engine_input(
 
 /// What an in-memory engine wrote, appended to `buf` and logged. An engine
 /// with nothing to say is waiting for input: a timeout without the wait.
-pub(crate) fn engine_output(
-    conn: &mut Connection,
-    log: &mut Vec<(bool, Vec<u8>)>,
-    buf: &mut Vec<u8>,
-) -> Recv {
+pub(crate) fn engine_output(conn: &mut Connection, log: &mut ByteLog, buf: &mut Vec<u8>) -> Recv {
     let before = buf.len();
     conn.write_tls(buf);
     let n = buf.len() - before;
     if n > 0 {
-        log.push((false, buf[before..].to_vec()));
+        log.push(false, buf.get(before..).unwrap_or_default());
         Recv::Data(n)
     } else if conn.is_closed() {
         Recv::Eof
@@ -195,4 +345,37 @@ pub fn recv_until(t: &mut dyn Transport, buf: &mut Vec<u8>, deadline: Instant) -
         return Ok(Recv::Timeout);
     }
     t.recv(buf, left)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_log_keeps_a_prefix_up_to_its_cap_and_counts_the_rest() {
+        let mut log = ByteLog::with_cap(10);
+        log.push(true, b"hello");
+        log.push(false, b"world!");
+        log.push(true, b"more");
+        assert_eq!(
+            &*log,
+            &[(true, b"hello".to_vec()), (false, b"world".to_vec())]
+        );
+        assert_eq!(
+            log.totals(),
+            LogTotals {
+                sent: 9,
+                received: 6,
+                truncated: true
+            }
+        );
+        log.truncate_to(3);
+        assert_eq!(&*log, &[(true, b"hel".to_vec())]);
+        log.drop_chunks();
+        assert!(log.is_empty());
+        assert_eq!(log.totals().sent, 9);
+        let mut full = ByteLog::with_cap(10);
+        full.push(true, b"0123456789");
+        assert!(!full.totals().truncated);
+    }
 }
