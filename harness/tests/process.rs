@@ -4,7 +4,8 @@
 //! the OS (port 0), so tests run in parallel without colliding.
 
 use gauntlet_harness::process::{
-    spawn_client, spawn_server, PeerCommand, Readiness, SpawnError, Spawned, CAPTURE_LIMIT,
+    excerpt, spawn_client, spawn_server, PeerCommand, Readiness, SpawnError, Spawned,
+    CAPTURE_LIMIT, EXCERPT_LIMIT,
 };
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -528,4 +529,33 @@ fn wait_timeout_is_bounded_while_running_and_returns_the_status_at_exit() {
     assert_eq!(peer.stdout_text(), "done\n");
     assert!(!peer.is_running());
     assert_eq!(peer.wait_timeout(Duration::ZERO).unwrap(), Some(status));
+}
+
+#[test]
+fn capture_counts_what_it_drops() {
+    let mut peer = start_client(
+        &PeerCommand::new("sh").args(["-c", "head -c 1000000 /dev/zero; echo done >&2"]),
+    );
+    assert!(peer.wait_timeout(TALK).unwrap().is_some());
+    assert!(peer.wait_for_stderr("done", TALK));
+    assert_eq!(peer.stdout_text().len(), CAPTURE_LIMIT);
+    assert_eq!(peer.stdout_dropped(), (1_000_000 - CAPTURE_LIMIT) as u64);
+    assert_eq!(peer.stderr_dropped(), 0);
+}
+
+#[test]
+fn excerpt_is_short_and_escapes_control_bytes() {
+    let flood = "\0".repeat(1 << 20);
+    let e = excerpt(&flood);
+    assert!(!e.contains('\0'));
+    assert!(e.starts_with("\\u{0}"), "{}", &e[..20]);
+    // Each NUL is escaped to 5 bytes: 410 of them make the 2 KiB.
+    assert!(e.len() <= EXCERPT_LIMIT + 64, "{}", e.len());
+    let kept = EXCERPT_LIMIT.div_ceil(5);
+    assert!(
+        e.ends_with(&format!("({} more bytes)", (1 << 20) - kept)),
+        "{e}"
+    );
+    assert_eq!(excerpt("short line"), "short line");
+    assert_eq!(excerpt("a\x1b[2Jb"), "a\\u{1b}[2Jb");
 }

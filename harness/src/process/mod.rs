@@ -51,9 +51,33 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
-/// Bytes kept of each of a child's stdout and stderr; the excess is read and
-/// dropped so a chatty peer never blocks on a full pipe.
-pub const CAPTURE_LIMIT: usize = 1 << 20;
+/// Bytes kept of each of a child's stdout and stderr (per case: a client
+/// command runs once per case); the excess is read, counted
+/// ([`Spawned::stdout_dropped`]) and dropped, so a chatty peer never blocks on
+/// a full pipe nor grows our memory.
+pub const CAPTURE_LIMIT: usize = 64 * 1024;
+
+/// Bytes of a child's output an error message quotes at most (see [`excerpt`]).
+pub const EXCERPT_LIMIT: usize = 2 * 1024;
+
+/// `text` as an error message may quote it: control characters (a NUL
+/// flood, escape sequences) escaped, and cut after [`EXCERPT_LIMIT`] bytes of
+/// the result, with the count of input bytes left out.
+pub fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for (at, c) in text.char_indices() {
+        if out.len() >= EXCERPT_LIMIT {
+            out.push_str(&format!("… ({} more bytes)", text.len() - at));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// The placeholder in [`PeerCommand`] arguments replaced by the port number.
 pub const PORT_PLACEHOLDER: &str = "{port}";
