@@ -93,8 +93,8 @@ impl SpawnedServer {
 
 impl Connector for SpawnedServer {
     fn connect(&self) -> io::Result<Box<dyn Transport>> {
-        match TcpTransport::connect(self.addr, self.connect_timeout) {
-            Ok(t) => Ok(Box::new(t)),
+        match crate::target::connect_tcp(self.addr, self.connect_timeout) {
+            Ok(t) => Ok(t),
             Err(e) => {
                 // A server that died says why better than "connection refused".
                 let mut server = self.server.lock().unwrap_or_else(PoisonError::into_inner);
