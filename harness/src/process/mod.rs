@@ -352,9 +352,52 @@ pub fn spawn_client(cmd: &PeerCommand) -> Result<Spawned, SpawnError> {
         (_, Some(port)) => cmd.args_for_port(port),
         (false, None) => cmd.args.clone(),
     };
-    let mut command = Command::new(&cmd.program);
-    command.args(&args);
+    let command = match pid_namespace_wrapper() {
+        // PID 1 of the namespace is the command; when it dies (on our
+        // SIGKILL to the group), the kernel kills everything left in the
+        // namespace, `setsid` children included.
+        Some(wrapper) => {
+            let mut c = Command::new("unshare");
+            c.args(wrapper).arg("--").arg(&cmd.program).args(&args);
+            c
+        }
+        None => {
+            let mut c = Command::new(&cmd.program);
+            c.args(&args);
+            c
+        }
+    };
     start(cmd, command, None)
+}
+
+/// The `unshare` arguments that put a client command in its own PID
+/// namespace, if this machine allows it (tried once per run); else `None`,
+/// after a one-line warning that cleanup falls back to the process group.
+fn pid_namespace_wrapper() -> Option<&'static [&'static str]> {
+    static WRAPPER: std::sync::OnceLock<Option<&'static [&'static str]>> =
+        std::sync::OnceLock::new();
+    *WRAPPER.get_or_init(|| {
+        const AS_ROOT: &[&str] = &["--pid", "--fork", "--kill-child"];
+        const MAPPED: &[&str] = &["--map-root-user", "--pid", "--fork", "--kill-child"];
+        let works = |args: &[&str]| {
+            Command::new("unshare")
+                .args(args)
+                .arg("true")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let found = [AS_ROOT, MAPPED].into_iter().find(|a| works(a));
+        if found.is_none() {
+            eprintln!(
+                "gauntlet: warning: no PID namespace for client commands (unshare --pid failed); \
+                 cleanup kills the process group only, so a `setsid` child can outlive its case"
+            );
+        }
+        found
+    })
 }
 
 /// A server in the host namespace, bound to `addr` itself.
