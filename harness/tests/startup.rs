@@ -65,6 +65,21 @@ fn assert_refused(args: &[&str], path: &Path) {
     assert!(o.stdout.is_empty());
 }
 
+/// `serve --cert CERT --key KEY` on a free port, then `extra`.
+fn serve_args<'a>(cert: &'a Path, key: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--cert",
+        s(cert),
+        "--key",
+        s(key),
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -85,47 +100,24 @@ fn serve_refuses_a_garbage_or_empty_certificate_file_naming_it() {
         ("truncated.der", &[0x30, 0x82, 0x05][..]),
     ] {
         let cert = file(name, bytes);
-        let args = [
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--cert",
-            s(&cert),
-            "--key",
-            s(&key),
-        ];
-        assert_refused(&args, &cert);
+        assert_refused(&serve_args(&cert, &key, &[]), &cert);
     }
+}
+
+/// `serve` with the built-in leaf and `key` is refused, naming `key`.
+fn serve_with_key(key: &Path) {
+    let cert = pki("leaf.pem");
+    assert_refused(&serve_args(&cert, key, &[]), key);
 }
 
 #[test]
 fn serve_refuses_a_key_that_does_not_match_the_leaf_naming_it() {
-    let (cert, key) = (pki("leaf.pem"), pki("int.key"));
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--cert",
-        s(&cert),
-        "--key",
-        s(&key),
-    ];
-    assert_refused(&args, &key);
+    serve_with_key(&pki("int.key"));
 }
 
 #[test]
 fn serve_refuses_a_garbage_key_file_naming_it() {
-    let (cert, key) = (pki("leaf.pem"), file("garbage.key", b"nope"));
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--cert",
-        s(&cert),
-        "--key",
-        s(&key),
-    ];
-    assert_refused(&args, &key);
+    serve_with_key(&file("garbage.key", b"nope"));
 }
 
 #[test]
@@ -150,18 +142,7 @@ fn good_files_are_accepted() {
     // The real chain and key serve (and are killed at the 5 s mark by
     // gauntlet(), so they are run here with --max-connections 0).
     let (cert, key) = (pki("leaf.pem"), pki("leaf.key"));
-    let args = [
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--cert",
-        s(&cert),
-        "--key",
-        s(&key),
-        "--max-connections",
-        "0",
-    ];
-    let o = gauntlet(&args);
+    let o = gauntlet(&serve_args(&cert, &key, &["--max-connections", "0"]));
     assert_eq!(
         o.status.code(),
         Some(0),
