@@ -5,7 +5,9 @@
 use gauntlet_engine::config::{PkiVerifier, ServerKey};
 use gauntlet_engine::crypto::rsa_kx::private_key_from_pem;
 use gauntlet_engine::pki::pem::der_blocks;
+use gauntlet_engine::pki::{leaf_public_key, Crl, TrustAnchors};
 use gauntlet_engine::{ClientConfig, Provider, ServerConfig};
+use rsa::PrivateKey;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,27 +25,66 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| file_err(path, e))
 }
 
-/// Certificates (PEM or DER) from a file.
+/// Certificates (PEM or DER) from a file, each parsed as X.509 so a garbage
+/// or empty file is refused at start-up, not at the first handshake.
 pub fn load_certs(path: &Path) -> Result<Vec<Vec<u8>>, String> {
-    der_blocks(&read(path)?, "CERTIFICATE").map_err(|e| file_err(path, format!("{e:?}")))
+    let certs =
+        der_blocks(&read(path)?, "CERTIFICATE").map_err(|e| file_err(path, format!("{e:?}")))?;
+    for (i, der) in certs.iter().enumerate() {
+        TrustAnchors::new()
+            .add_der(der)
+            .map_err(|e| file_err(path, format!("certificate {}: not X.509: {e:?}", i + 1)))?;
+    }
+    Ok(certs)
 }
 
-/// CRLs (PEM or DER) from a file.
+/// CRLs (PEM or DER) from a file, each parsed, so a bad file is refused at
+/// start-up rather than failing an innocent server's handshake.
 pub fn load_crls(path: &Path) -> Result<Vec<Vec<u8>>, String> {
-    der_blocks(&read(path)?, "X509 CRL").map_err(|e| file_err(path, format!("{e:?}")))
+    let crls =
+        der_blocks(&read(path)?, "X509 CRL").map_err(|e| file_err(path, format!("{e:?}")))?;
+    for (i, der) in crls.iter().enumerate() {
+        Crl::from_der(der)
+            .map_err(|e| file_err(path, format!("CRL {}: does not parse: {e:?}", i + 1)))?;
+    }
+    Ok(crls)
+}
+
+/// An RSA private key (PKCS#8 or PKCS#1 PEM) from a file.
+fn load_private_key(path: &Path) -> Result<PrivateKey, String> {
+    let text = String::from_utf8(read(path)?).map_err(|_| file_err(path, "not a PEM file"))?;
+    private_key_from_pem(&text).map_err(|_| file_err(path, "not an RSA private key"))
 }
 
 /// An RSA private key (PKCS#8 or PKCS#1 PEM) from a file.
 pub fn load_key(path: &Path) -> Result<ServerKey, String> {
-    let text = String::from_utf8(read(path)?).map_err(|_| file_err(path, "not a PEM file"))?;
-    let key = private_key_from_pem(&text).map_err(|_| file_err(path, "not an RSA private key"))?;
+    Ok(Arc::new(load_private_key(path)?))
+}
+
+/// The key at `path`, which must be the one of `leaf` (same RSA modulus and
+/// exponent): a mismatch would only show as failed handshakes.
+fn load_key_for(path: &Path, leaf: &[u8], cert: &Path) -> Result<ServerKey, String> {
+    let key = load_private_key(path)?;
+    let public = leaf_public_key(leaf)
+        .map_err(|e| file_err(cert, format!("the leaf certificate has no RSA key: {e:?}")))?;
+    if key.to_public_key() != public {
+        return Err(file_err(
+            path,
+            format!("does not match the public key of {}", cert.display()),
+        ));
+    }
     Ok(Arc::new(key))
 }
 
 /// The reference server's config: the built-in chain unless files are given.
 pub fn server_config(cert: Option<&Path>, key: Option<&Path>) -> Result<ServerConfig, String> {
     let (chain, key) = match (cert, key) {
-        (Some(c), Some(k)) => (load_certs(c)?, load_key(k)?),
+        (Some(c), Some(k)) => {
+            let chain = load_certs(c)?;
+            let leaf = chain.first().ok_or_else(|| file_err(c, "no certificate"))?;
+            let key = load_key_for(k, leaf, c)?;
+            (chain, key)
+        }
         (None, None) => {
             let mut chain = der_blocks(LEAF_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?;
             chain

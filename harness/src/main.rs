@@ -280,32 +280,46 @@ fn main() -> ExitCode {
         } => return verify(dir),
         Command::Serve(args) => serve(args),
         Command::Connect(args) => connect(args),
-        Command::List(args) => list(args),
+        Command::List(args) => list(args).map_err(Failure::Run),
         Command::TestServer(args) => return test_server(args),
         Command::TestClient(args) => return test_client(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Setup(e)) => setup_error(e),
+        Err(Failure::Run(e)) => {
             eprintln!("gauntlet: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn serve(args: ServeArgs) -> Result<(), String> {
-    let mut config = builtin::server_config(args.cert.as_deref(), args.key.as_deref())?;
+/// Why `serve`, `connect` or `list` stopped: bad flags or input files (exit
+/// 2, before anything binds or connects, as the other subcommands), or a
+/// failure once running (exit 1).
+enum Failure {
+    Setup(String),
+    Run(String),
+}
+
+fn serve(args: ServeArgs) -> Result<(), Failure> {
+    // Every flag and file is checked before the socket is bound.
+    let timeout = secs(args.timeout, "timeout").map_err(Failure::Setup)?;
+    let mut config = builtin::server_config(args.cert.as_deref(), args.key.as_deref())
+        .map_err(Failure::Setup)?;
     config.extended_master_secret = !args.no_ems;
-    let addr = serve::resolve(&args.listen)?;
-    let listener = TcpListener::bind(addr).map_err(|e| format!("{addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let addr = serve::resolve(&args.listen).map_err(Failure::Setup)?;
+    let listener = TcpListener::bind(addr).map_err(|e| Failure::Setup(format!("{addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::Setup(e.to_string()))?;
     eprintln!("gauntlet: serving TLS 1.2 on {local}");
     let opts = ServeOptions {
         mode: match args.mode {
             Mode::Echo => ServeMode::Echo,
             Mode::Http => ServeMode::Http,
         },
-        timeout: secs(args.timeout, "timeout")?,
+        timeout,
         keylog: args.keylog,
         max_connections: args.max_connections,
         ..ServeOptions::default()
@@ -316,11 +330,16 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         opts,
         Arc::new(AtomicBool::new(false)),
     )
-    .map_err(|e| format!("{local}: {e}"))
+    .map_err(|e| Failure::Run(format!("{local}: {e}")))
 }
 
-fn connect(args: ConnectArgs) -> Result<(), String> {
-    let addr = serve::resolve(&args.addr)?;
+fn connect(args: ConnectArgs) -> Result<(), Failure> {
+    // Every flag and file is checked before anything connects.
+    let timeout = secs(args.timeout, "timeout").map_err(Failure::Setup)?;
+    let linger = secs(args.linger, "linger").map_err(Failure::Setup)?;
+    let mut config =
+        builtin::client_config(args.ca.as_deref(), args.crl.as_deref()).map_err(Failure::Setup)?;
+    let addr = serve::resolve(&args.addr).map_err(Failure::Setup)?;
     let host = args
         .servername
         .clone()
@@ -328,7 +347,6 @@ fn connect(args: ConnectArgs) -> Result<(), String> {
             Some((h, _)) => h.trim_matches(|c| c == '[' || c == ']').to_string(),
             None => args.addr.clone(),
         });
-    let mut config = builtin::client_config(args.ca.as_deref(), args.crl.as_deref())?;
     config.extended_master_secret = !args.no_ems;
     if let Some(s) = args.suite {
         config.suites = vec![CipherSuite(s)];
@@ -344,16 +362,20 @@ fn connect(args: ConnectArgs) -> Result<(), String> {
             let res = std::io::stdin().read_to_end(&mut buf).map(|_| buf);
             let _ = tx.send(res);
         });
-        match rx.recv_timeout(secs(args.timeout, "timeout")?) {
+        match rx.recv_timeout(timeout) {
             Ok(Ok(buf)) => buf,
-            Ok(Err(e)) => return Err(format!("standard input: {e}")),
-            Err(_) => return Err("standard input did not end within --timeout".into()),
+            Ok(Err(e)) => return Err(Failure::Setup(format!("standard input: {e}"))),
+            Err(_) => {
+                return Err(Failure::Setup(
+                    "standard input did not end within --timeout".into(),
+                ))
+            }
         }
     };
     let opts = ConnectOptions {
         server_name: host,
-        timeout: secs(args.timeout, "timeout")?,
-        linger: secs(args.linger, "linger")?,
+        timeout,
+        linger,
         keylog: args.keylog,
     };
     let hs = serve::connect(
@@ -362,7 +384,8 @@ fn connect(args: ConnectArgs) -> Result<(), String> {
         &opts,
         &input,
         &mut std::io::stdout().lock(),
-    )?;
+    )
+    .map_err(Failure::Run)?;
     eprintln!("gauntlet: {}", serve::describe(&hs));
     Ok(())
 }

@@ -61,14 +61,56 @@ pub struct TcpServer {
 
 impl Connector for TcpServer {
     fn connect(&self) -> io::Result<Box<dyn Transport>> {
-        Ok(Box::new(TcpTransport::connect(
-            self.addr,
-            self.connect_timeout,
-        )?))
+        connect_tcp(self.addr, self.connect_timeout)
     }
 
     fn describe(&self) -> String {
         format!("server at {}", self.addr)
+    }
+}
+
+/// A TCP connection to a server under test. A connection the server resets
+/// as it is made (accepted, then RST) is the server ending it, a verdict on
+/// the server: it comes back as a transport that has already ended. A
+/// server that cannot be reached at all (refused, unroutable, timed out)
+/// stays an error.
+pub(crate) fn connect_tcp(addr: SocketAddr, timeout: Duration) -> io::Result<Box<dyn Transport>> {
+    match TcpTransport::connect(addr, timeout) {
+        Ok(t) => Ok(Box::new(t)),
+        Err(e) if is_reset(&e) => Ok(Box::new(ResetAtConnect::default())),
+        Err(e) => Err(e),
+    }
+}
+
+fn is_reset(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+    )
+}
+
+/// A connection the server reset while it was being made: what we send goes
+/// nowhere (and is logged as sent) and what we receive is its end.
+#[derive(Debug, Default)]
+struct ResetAtConnect {
+    log: Vec<(bool, Vec<u8>)>,
+}
+
+impl Transport for ResetAtConnect {
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        // Bounded: a scripted peer sends a flight or two before it reads.
+        if self.log.len() < 16 {
+            self.log.push((true, bytes.to_vec()));
+        }
+        Ok(())
+    }
+
+    fn recv(&mut self, _buf: &mut Vec<u8>, _timeout: Duration) -> io::Result<Recv> {
+        Ok(Recv::Eof)
+    }
+
+    fn log(&self) -> &[(bool, Vec<u8>)] {
+        &self.log
     }
 }
 

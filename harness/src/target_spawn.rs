@@ -93,16 +93,15 @@ impl SpawnedServer {
 
 impl Connector for SpawnedServer {
     fn connect(&self) -> io::Result<Box<dyn Transport>> {
-        match TcpTransport::connect(self.addr, self.connect_timeout) {
-            Ok(t) => Ok(Box::new(t)),
+        match crate::target::connect_tcp(self.addr, self.connect_timeout) {
+            Ok(t) => Ok(t),
             Err(e) => {
                 // A server that died says why better than "connection refused".
                 let mut server = self.server.lock().unwrap_or_else(PoisonError::into_inner);
                 if server.is_running() {
                     Err(e)
                 } else {
-                    let why = server.stderr_text();
-                    let first = why.lines().map(str::trim).find(|l| !l.is_empty());
+                    let first = server.first_output_line();
                     Err(io::Error::other(format!(
                         "{} is no longer running{}",
                         server.program(),
@@ -183,8 +182,7 @@ impl Acceptor for SpawnedClients {
             // Checked after an accept attempt, so a client that connected
             // and exited at once is still accepted.
             if !client.is_running() {
-                let out = client.stderr_text() + &client.stdout_text();
-                let first = out.lines().map(str::trim).find(|l| !l.is_empty());
+                let first = client.first_output_line();
                 return Err(io::Error::other(format!(
                     "{} exited without connecting to port {port}{}",
                     cmd.program,

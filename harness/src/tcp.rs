@@ -12,8 +12,13 @@ use std::time::{Duration, Instant, SystemTime};
 #[derive(Debug)]
 pub enum DriveError {
     Io(io::Error),
-    /// No progress within the timeout.
+    /// The peer sent nothing for this long (an idle peer).
     Timeout(Duration),
+    /// The peer read nothing we wrote for this long (a full send buffer).
+    WriteStalled(Duration),
+    /// The handshake was not complete this long after it began, though the
+    /// peer may have kept sending (a slow drip, a warning-alert flood).
+    HandshakeDeadline(Duration),
     /// Our engine failed (and sent its alert, if the error has one).
     Tls(Error),
     /// The peer closed the socket without close_notify.
@@ -25,6 +30,12 @@ impl fmt::Display for DriveError {
         match self {
             DriveError::Io(e) => write!(f, "socket error: {e}"),
             DriveError::Timeout(d) => write!(f, "peer sent nothing for {:.1}s", d.as_secs_f64()),
+            DriveError::WriteStalled(d) => {
+                write!(f, "peer read nothing for {:.1}s", d.as_secs_f64())
+            }
+            DriveError::HandshakeDeadline(d) => {
+                write!(f, "handshake not complete after {:.1}s", d.as_secs_f64())
+            }
             DriveError::Tls(Error::AlertReceived(a)) => write!(f, "peer sent fatal alert {a:?}"),
             DriveError::Tls(e) => write!(f, "TLS error: {e} (alert {:?})", e.alert()),
             DriveError::Eof => f.write_str("peer closed the connection without close_notify"),
@@ -91,7 +102,12 @@ impl TcpSession {
         let mut out = Vec::new();
         self.conn.write_tls(&mut out);
         if !out.is_empty() {
-            self.stream.write_all(&out).map_err(DriveError::from)?;
+            self.stream
+                .write_all(&out)
+                .map_err(|e| match DriveError::from(e) {
+                    DriveError::Timeout(_) => DriveError::WriteStalled(self.timeout),
+                    other => other,
+                })?;
         }
         Ok(())
     }
@@ -156,7 +172,7 @@ impl TcpSession {
                 return Err(DriveError::Eof);
             }
             if Instant::now() > deadline {
-                return Err(DriveError::Timeout(self.timeout));
+                return Err(DriveError::HandshakeDeadline(self.timeout));
             }
             self.pump()?;
         }

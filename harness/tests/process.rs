@@ -4,7 +4,8 @@
 //! the OS (port 0), so tests run in parallel without colliding.
 
 use gauntlet_harness::process::{
-    spawn_client, spawn_server, PeerCommand, Readiness, SpawnError, Spawned, CAPTURE_LIMIT,
+    excerpt, spawn_client, spawn_server, PeerCommand, Readiness, SpawnError, Spawned,
+    CAPTURE_LIMIT, EXCERPT_LIMIT,
 };
 use std::io::Read;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -390,11 +391,22 @@ fn non_loopback_address_is_refused() {
     ));
 }
 
+/// A background `sleep 100` that prints its pid as the host sees it (the
+/// shell's own read of /proc/self/stat, then exec), so the test works with or
+/// without the client's PID namespace.
+const HOST_PID_SLEEP: &str = "sh -c 'read -r p rest < /proc/self/stat; echo $p; exec sleep 100'";
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(1)?.parse().ok()
+}
+
 #[test]
 fn drop_kills_the_whole_process_group() {
     let mut group = start_client(&PeerCommand::new("sh").args([
         "-c",
-        "sleep 100 & echo $!; sleep 100 & echo $!; echo $$; wait",
+        &format!("{HOST_PID_SLEEP} & {HOST_PID_SLEEP} & read -r me rest < /proc/self/stat; echo $me; wait"),
     ]));
     let deadline = Instant::now() + TALK;
     let pids: Vec<u32> = loop {
@@ -409,7 +421,14 @@ fn drop_kills_the_whole_process_group() {
         std::thread::sleep(Duration::from_millis(10));
     };
     assert_eq!(pids.len(), 3, "stdout: {}", group.stdout_text());
-    assert_eq!(pids[2], group.pid());
+    // The leader, or (in a PID namespace) the leader's `unshare --fork` child.
+    // (The background lines may come first.)
+    assert!(
+        pids.iter()
+            .any(|&p| p == group.pid() || parent_of(p) == Some(group.pid())),
+        "{pids:?} vs leader {}",
+        group.pid()
+    );
     assert!(group.is_running());
     for &pid in &pids {
         assert!(!is_dead(pid), "{pid} should be running");
@@ -425,7 +444,8 @@ fn drop_kills_the_whole_process_group() {
 
 #[test]
 fn leftovers_of_an_exited_peer_are_killed_when_it_is_reaped() {
-    let mut peer = start_client(&PeerCommand::new("sh").args(["-c", "sleep 100 & echo $!"]));
+    let script = format!("{HOST_PID_SLEEP} & sleep 0.3");
+    let mut peer = start_client(&PeerCommand::new("sh").args(["-c", &script]));
     let status = peer.wait_timeout(TALK).unwrap();
     assert!(status.is_some_and(|s| s.success()));
     let orphan: u32 = peer.stdout_text().trim().parse().unwrap();
@@ -528,4 +548,51 @@ fn wait_timeout_is_bounded_while_running_and_returns_the_status_at_exit() {
     assert_eq!(peer.stdout_text(), "done\n");
     assert!(!peer.is_running());
     assert_eq!(peer.wait_timeout(Duration::ZERO).unwrap(), Some(status));
+}
+
+#[test]
+fn capture_counts_what_it_drops() {
+    let mut peer = start_client(
+        &PeerCommand::new("sh").args(["-c", "head -c 1000000 /dev/zero; echo done >&2"]),
+    );
+    assert!(peer.wait_timeout(TALK).unwrap().is_some());
+    assert!(peer.wait_for_stderr("done", TALK));
+    assert_eq!(peer.stdout_text().len(), CAPTURE_LIMIT);
+    assert_eq!(peer.stdout_dropped(), (1_000_000 - CAPTURE_LIMIT) as u64);
+    assert_eq!(peer.stderr_dropped(), 0);
+}
+
+#[test]
+fn excerpt_is_short_and_escapes_control_bytes() {
+    let flood = "\0".repeat(1 << 20);
+    let e = excerpt(&flood);
+    assert!(!e.contains('\0'));
+    assert!(e.starts_with("\\u{0}"), "{}", &e[..20]);
+    // Each NUL is escaped to 5 bytes: 410 of them make the 2 KiB.
+    assert!(e.len() <= EXCERPT_LIMIT + 64, "{}", e.len());
+    let kept = EXCERPT_LIMIT.div_ceil(5);
+    assert!(
+        e.ends_with(&format!("({} more bytes)", (1 << 20) - kept)),
+        "{e}"
+    );
+    assert_eq!(excerpt("short line"), "short line");
+    assert_eq!(excerpt("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+}
+
+#[test]
+fn a_setsid_child_of_a_client_command_does_not_outlive_it() {
+    // A marker only this test's orphan carries on its command line.
+    let marker = format!("sleep 1000.{}", std::process::id());
+    let script = format!("setsid {marker} & sleep 0.2");
+    let mut peer = start_client(&PeerCommand::new("sh").args(["-c", &script]));
+    assert!(peer.wait_timeout(TALK).unwrap().is_some());
+    drop(peer);
+    std::thread::sleep(Duration::from_millis(300));
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&marker))
+        .collect();
+    assert!(left.is_empty(), "orphans left: {left:?}");
 }

@@ -51,9 +51,33 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
-/// Bytes kept of each of a child's stdout and stderr; the excess is read and
-/// dropped so a chatty peer never blocks on a full pipe.
-pub const CAPTURE_LIMIT: usize = 1 << 20;
+/// Bytes kept of each of a child's stdout and stderr (per case: a client
+/// command runs once per case); the excess is read, counted
+/// ([`Spawned::stdout_dropped`]) and dropped, so a chatty peer never blocks on
+/// a full pipe nor grows our memory.
+pub const CAPTURE_LIMIT: usize = 64 * 1024;
+
+/// Bytes of a child's output an error message quotes at most (see [`excerpt`]).
+pub const EXCERPT_LIMIT: usize = 2 * 1024;
+
+/// `text` as an error message may quote it: control characters (a NUL
+/// flood, escape sequences) escaped, and cut after [`EXCERPT_LIMIT`] bytes of
+/// the result, with the count of input bytes left out.
+pub fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for (at, c) in text.char_indices() {
+        if out.len() >= EXCERPT_LIMIT {
+            out.push_str(&format!("… ({} more bytes)", text.len() - at));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 /// The placeholder in [`PeerCommand`] arguments replaced by the port number.
 pub const PORT_PLACEHOLDER: &str = "{port}";
@@ -328,9 +352,52 @@ pub fn spawn_client(cmd: &PeerCommand) -> Result<Spawned, SpawnError> {
         (_, Some(port)) => cmd.args_for_port(port),
         (false, None) => cmd.args.clone(),
     };
-    let mut command = Command::new(&cmd.program);
-    command.args(&args);
+    let command = match pid_namespace_wrapper() {
+        // PID 1 of the namespace is the command; when it dies (on our
+        // SIGKILL to the group), the kernel kills everything left in the
+        // namespace, `setsid` children included.
+        Some(wrapper) => {
+            let mut c = Command::new("unshare");
+            c.args(wrapper).arg("--").arg(&cmd.program).args(&args);
+            c
+        }
+        None => {
+            let mut c = Command::new(&cmd.program);
+            c.args(&args);
+            c
+        }
+    };
     start(cmd, command, None)
+}
+
+/// The `unshare` arguments that put a client command in its own PID
+/// namespace, if this machine allows it (tried once per run); else `None`,
+/// after a one-line warning that cleanup falls back to the process group.
+fn pid_namespace_wrapper() -> Option<&'static [&'static str]> {
+    static WRAPPER: std::sync::OnceLock<Option<&'static [&'static str]>> =
+        std::sync::OnceLock::new();
+    *WRAPPER.get_or_init(|| {
+        const AS_ROOT: &[&str] = &["--pid", "--fork", "--kill-child"];
+        const MAPPED: &[&str] = &["--map-root-user", "--pid", "--fork", "--kill-child"];
+        let works = |args: &[&str]| {
+            Command::new("unshare")
+                .args(args)
+                .arg("true")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let found = [AS_ROOT, MAPPED].into_iter().find(|a| works(a));
+        if found.is_none() {
+            eprintln!(
+                "gauntlet: warning: no PID namespace for client commands (unshare --pid failed); \
+                 cleanup kills the process group only, so a `setsid` child can outlive its case"
+            );
+        }
+        found
+    })
 }
 
 /// A server in the host namespace, bound to `addr` itself.

@@ -20,6 +20,8 @@ pub(super) struct Capture {
 #[derive(Debug, Default)]
 struct CaptureState {
     bytes: Vec<u8>,
+    /// Bytes read past [`CAPTURE_LIMIT`] and dropped.
+    dropped: u64,
     eof: bool,
 }
 
@@ -59,6 +61,7 @@ impl Capture {
                     state
                         .bytes
                         .extend_from_slice(chunk.get(..keep).unwrap_or_default());
+                    state.dropped = state.dropped.saturating_add((chunk.len() - keep) as u64);
                     self.changed.notify_all();
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -79,6 +82,10 @@ impl Capture {
 
     pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(&self.lock().bytes).into_owned()
+    }
+
+    pub(super) fn dropped(&self) -> u64 {
+        self.lock().dropped
     }
 
     pub(super) fn contains(&self, needle: &[u8]) -> bool {

@@ -61,6 +61,22 @@ impl Spawned {
         self.stderr.text()
     }
 
+    /// Bytes of stdout read past [`CAPTURE_LIMIT`] and dropped.
+    pub fn stdout_dropped(&self) -> u64 {
+        self.stdout.dropped()
+    }
+
+    /// Bytes of stderr read past [`CAPTURE_LIMIT`] and dropped.
+    pub fn stderr_dropped(&self) -> u64 {
+        self.stderr.dropped()
+    }
+
+    /// The first non-empty line of stderr, else of stdout, as an error
+    /// message may quote it (at most [`super::EXCERPT_LIMIT`] bytes, escaped).
+    pub fn first_output_line(&self) -> Option<String> {
+        first_line(&self.stderr_text()).or_else(|| first_line(&self.stdout_text()))
+    }
+
     /// Waits until stdout contains `needle`; false on timeout or when stdout
     /// closed without it.
     pub fn wait_for_stdout(&self, needle: &str, timeout: Duration) -> bool {
@@ -161,8 +177,7 @@ impl Spawned {
         }
         let first_line = first_line(&stderr)
             .or_else(|| first_line(&stdout))
-            .unwrap_or("(no output)")
-            .to_owned();
+            .unwrap_or_else(|| "(no output)".to_owned());
         SpawnError::ExitedEarly {
             program,
             status,
@@ -177,8 +192,12 @@ impl Drop for Spawned {
     }
 }
 
-fn first_line(text: &str) -> Option<&str> {
-    text.lines().map(str::trim).find(|l| !l.is_empty())
+/// The first non-empty line, as a message may quote it ([`excerpt`]).
+fn first_line(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(super::excerpt)
 }
 
 /// SIGKILL to every process of group `pgid`. std has no killpg and the crate
