@@ -292,7 +292,8 @@ count() {
 # suite_filters SUITE: the --filter arguments, one per line.
 suite_filters() {
   case $1 in
-    009c) "$GAUNTLET" list --side server | awk '$1 !~ /AES256/ { print "--filter"; print $1 }' ;;
+    # The Ecdhe family needs targets configured for ECDHE: not in this matrix yet.
+    009c) "$GAUNTLET" list --side server | awk '$1 !~ /AES256/ && $1 !~ /^Ecdhe-/ { print "--filter"; print $1 }' ;;
     009d) printf '%s\n' --filter '*AES256*' ;;
   esac
 }

@@ -1,9 +1,10 @@
 //! Client and server configuration, the server's session cache, and the
 //! certificate-verifier seam the client uses.
 
-use crate::crypto::rsa_kx::RsaDecrypt;
+use crate::crypto::rsa_kx::{Pkcs1Plaintext, RsaDecrypt};
+use crate::crypto::sig::{EcdsaKey, SigningKey};
 use crate::crypto::MasterSecret;
-use crate::enums::CipherSuite;
+use crate::enums::{CipherSuite, NamedGroup};
 use crate::error::CertificateError;
 use crate::provider::UnixTime;
 use crate::record::{MessageLimits, MAX_PLAINTEXT};
@@ -11,11 +12,88 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-/// The suites this engine negotiates, in our order of preference.
+/// The suites the client offers by default: RSA key exchange only, so the
+/// default ClientHello (and every recorded snapshot and expectation built on
+/// it) is what it was before ECDHE; `ClientConfig::suites` opts in to more.
 pub const DEFAULT_SUITES: &[CipherSuite] = &[
     CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
     CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
 ];
+
+/// Every suite the engine negotiates, in the server's default order of
+/// preference: forward-secret ECDHE first (ECDSA, then RSA), AES-128-GCM,
+/// AES-256-GCM, ChaCha20-Poly1305, then RSA key exchange. A server takes the first one that the
+/// client offers and its key can serve (an ECDHE suite also needs a common
+/// group and signature scheme).
+pub const ALL_SUITES: &[CipherSuite] = &[
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+];
+
+/// A suite's OpenSSL name and IANA name, for the CLI's `--suites`.
+pub const SUITE_NAMES: &[(CipherSuite, &str, &str)] = &[
+    (
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+        "AES128-GCM-SHA256",
+        "TLS_RSA_WITH_AES_128_GCM_SHA256",
+    ),
+    (
+        CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+        "AES256-GCM-SHA384",
+        "TLS_RSA_WITH_AES_256_GCM_SHA384",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    ),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    ),
+];
+
+/// The suite an OpenSSL or IANA name (case-insensitive) or a hex code
+/// (`c02f`, `0xc02f`) names, if the engine negotiates it.
+pub fn suite_by_name(name: &str) -> Option<CipherSuite> {
+    let hex = name.trim_start_matches("0x").trim_start_matches("0X");
+    if let Ok(v) = u16::from_str_radix(hex, 16) {
+        if hex.len() == 4 {
+            return ALL_SUITES.iter().copied().find(|s| s.0 == v);
+        }
+    }
+    SUITE_NAMES
+        .iter()
+        .find(|(_, o, i)| o.eq_ignore_ascii_case(name) || i.eq_ignore_ascii_case(name))
+        .map(|(s, _, _)| *s)
+}
 
 /// Decides whether a server's certificate chain is acceptable.
 pub trait ServerCertVerifier: Send + Sync + fmt::Debug {
@@ -58,6 +136,10 @@ pub struct ClientConfig {
     pub max_certificate_message: usize,
     /// Keep a transcript of every step.
     pub transcript: bool,
+    /// The groups offered in supported_groups (RFC 8422 §5.1.1) when
+    /// `suites` holds an ECDHE suite; a ServerKeyExchange in another group
+    /// is refused.
+    pub groups: Vec<NamedGroup>,
 }
 
 impl ClientConfig {
@@ -69,12 +151,36 @@ impl ClientConfig {
             max_fragment: MAX_PLAINTEXT,
             max_certificate_message: MessageLimits::DEFAULT_MAX_CERTIFICATE,
             transcript: true,
+            groups: crate::crypto::kx::SUPPORTED_GROUPS.to_vec(),
         }
     }
 }
 
 /// The server's private key, behind the replaceable RSA backend.
 pub type ServerKey = Arc<dyn RsaDecrypt + Send + Sync>;
+
+/// The key that signs ServerKeyExchange (ECDHE suites).
+pub type ServerSigner = Arc<dyn SigningKey>;
+
+/// The RSA "key" of a server whose certificate holds an ECDSA key: it
+/// decrypts nothing. It is never asked to, since a server with an ECDSA
+/// signer never chooses an RSA-key-exchange suite (`ServerConfig::suites`
+/// are filtered by the key's kind).
+#[derive(Debug)]
+struct NoRsaDecryption;
+
+impl RsaDecrypt for NoRsaDecryption {
+    fn modulus_len(&self) -> usize {
+        0
+    }
+
+    fn decrypt_pkcs1v15(&self, _: &mut crate::Provider, _: &[u8]) -> Pkcs1Plaintext {
+        Pkcs1Plaintext {
+            message: zeroize::Zeroizing::new(Vec::new()),
+            valid: subtle::Choice::from(0),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct ServerConfig {
@@ -83,6 +189,12 @@ pub struct ServerConfig {
     /// Leaf first, DER.
     pub cert_chain: Vec<Vec<u8>>,
     pub key: ServerKey,
+    /// Signs ServerKeyExchange; its kind (RSA or ECDSA) must be the leaf's.
+    /// `None`: no ECDHE suite can be chosen (RSA key exchange only).
+    pub signer: Option<ServerSigner>,
+    /// Groups for ECDHE, in our order of preference: the first that the
+    /// client offers in supported_groups (RFC 8422 §5.1.1) is used.
+    pub groups: Vec<NamedGroup>,
     /// Accept extended_master_secret when offered (RFC 7627).
     pub extended_master_secret: bool,
     /// Session-ID resumption; `None` disables it (empty session IDs).
@@ -96,6 +208,8 @@ impl fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("suites", &self.suites)
             .field("cert_chain_len", &self.cert_chain.len())
+            .field("signer", &self.signer)
+            .field("groups", &self.groups)
             .field("extended_master_secret", &self.extended_master_secret)
             .field("session_cache", &self.session_cache.is_some())
             .finish()
@@ -103,11 +217,15 @@ impl fmt::Debug for ServerConfig {
 }
 
 impl ServerConfig {
+    /// A server with an RSA decryption key and no signer: RSA key exchange
+    /// only (see [`ServerConfig::with_rsa_key`] for ECDHE_RSA as well).
     pub fn new(cert_chain: Vec<Vec<u8>>, key: ServerKey) -> Self {
         Self {
-            suites: DEFAULT_SUITES.to_vec(),
+            suites: ALL_SUITES.to_vec(),
             cert_chain,
             key,
+            signer: None,
+            groups: crate::crypto::kx::SUPPORTED_GROUPS.to_vec(),
             extended_master_secret: true,
             session_cache: Some(Arc::new(Mutex::new(SessionCache::new(
                 SessionCache::DEFAULT_CAPACITY,
@@ -115,6 +233,21 @@ impl ServerConfig {
             max_fragment: MAX_PLAINTEXT,
             transcript: true,
         }
+    }
+
+    /// A server whose RSA key both decrypts (RSA key exchange) and signs
+    /// (ECDHE_RSA).
+    pub fn with_rsa_key(cert_chain: Vec<Vec<u8>>, key: Arc<rsa::PrivateKey>) -> Self {
+        let mut c = Self::new(cert_chain, key.clone());
+        c.signer = Some(key);
+        c
+    }
+
+    /// A server with an ECDSA key (P-256 or P-384): ECDHE_ECDSA only.
+    pub fn with_ecdsa_key(cert_chain: Vec<Vec<u8>>, key: EcdsaKey) -> Self {
+        let mut c = Self::new(cert_chain, Arc::new(NoRsaDecryption));
+        c.signer = Some(Arc::new(key));
+        c
     }
 }
 

@@ -171,8 +171,12 @@ wire_enum! {
         TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009d,
         TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff,
         TLS_FALLBACK_SCSV = 0x5600,
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xc02b,
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xc02c,
         TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xc02f,
         TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xc030,
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca8,
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9,
         TLS_AES_128_GCM_SHA256 = 0x1301,
     }
 }
@@ -236,6 +240,12 @@ wire_enum! {
         Rsa = 1,
         Dsa = 2,
         Ecdsa = 3,
+        /// RFC 8446 §4.2.3 code points, which TLS 1.2 reads as
+        /// `{hash: intrinsic(8), signature: 4..6}` (RFC 8447 §5).
+        RsaPssRsaeSha256 = 4,
+        RsaPssRsaeSha384 = 5,
+        RsaPssRsaeSha512 = 6,
+        Ed25519 = 7,
     }
 }
 
@@ -262,6 +272,46 @@ wire_enum! {
     /// RFC 6066 §3 `NameType`.
     pub struct ServerNameType(u8) {
         HostName = 0,
+    }
+}
+
+wire_enum! {
+    /// RFC 8422 §5.1.1 `NamedCurve` (RFC 7919's supported_groups).
+    pub struct NamedGroup(u16) {
+        secp256r1 = 23,
+        secp384r1 = 24,
+        secp521r1 = 25,
+        x25519 = 29,
+        x448 = 30,
+        ffdhe2048 = 256,
+    }
+}
+
+impl TlsListElement for NamedGroup {
+    // RFC 8422 §5.1.1: NamedCurve named_curve_list<2..2^16-1>;
+    const PREFIX: LenPrefix = LenPrefix::new(LenWidth::U16, 2, 0xffff, "named_curve_list");
+}
+
+wire_enum! {
+    /// RFC 8422 §5.1.2 `ECPointFormat`.
+    pub struct EcPointFormat(u8) {
+        Uncompressed = 0,
+        AnsiX962CompressedPrime = 1,
+        AnsiX962CompressedChar2 = 2,
+    }
+}
+
+impl TlsListElement for EcPointFormat {
+    // RFC 8422 §5.1.2: ECPointFormat ec_point_format_list<1..2^8-1>;
+    const PREFIX: LenPrefix = LenPrefix::new(LenWidth::U8, 1, 0xff, "ec_point_format_list");
+}
+
+wire_enum! {
+    /// RFC 8422 §5.4 `ECCurveType`: only named_curve remains in use.
+    pub struct EcCurveType(u8) {
+        ExplicitPrime = 1,
+        ExplicitChar2 = 2,
+        NamedCurve = 3,
     }
 }
 

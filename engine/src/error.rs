@@ -1,6 +1,7 @@
 //! Errors, and the one place where an error chooses its alert.
 
-use crate::enums::{AlertDescription, ContentType, HandshakeType, ProtocolVersion};
+use crate::enums::{AlertDescription, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
+use crate::msgs::SignatureAndHashAlgorithm;
 use std::fmt;
 
 /// Bytes that do not decode as the structure they claim to be.
@@ -103,6 +104,38 @@ pub enum PeerMisbehaved {
     /// More consecutive refused renegotiation requests than
     /// `record::MAX_CONSECUTIVE_RENEGOTIATION_REQUESTS`.
     TooManyRenegotiationRequests,
+    /// RFC 8422 §5.1.2: an ec_point_formats list without `uncompressed`
+    /// ("it MUST include uncompressed"). Alert: illegal_parameter.
+    UncompressedPointFormatMissing,
+    /// RFC 8422 §5.4 / §5.7: an ECPoint whose length is not its group's
+    /// (32 for x25519, 65 for P-256, 97 for P-384 uncompressed).
+    EcPointBadLength {
+        group: NamedGroup,
+        len: usize,
+    },
+    /// RFC 8422 §5.1.2: a NIST-curve point not in uncompressed form
+    /// (compressed, hybrid, or the encoded point at infinity).
+    EcPointNotUncompressed,
+    /// RFC 8422 §5.11: not a point on the curve (the coordinates fail the
+    /// curve equation or are not field elements).
+    EcPointNotOnCurve,
+    /// RFC 7748 §6.1, RFC 8422 §5.11: an x25519 share that gives the
+    /// all-zero shared secret (a small-order point).
+    EcdhAllZeroSharedSecret,
+    /// RFC 8422 §5.4: ServerKeyExchange names a group the client did not
+    /// offer in supported_groups.
+    GroupNotOffered(NamedGroup),
+    /// RFC 5246 §7.4.1.4.1: ServerKeyExchange signed with a pair the client
+    /// did not offer in signature_algorithms (or one not for the server's
+    /// key: ECDSA by an RSA certificate, ...).
+    SignatureAlgorithmNotOffered(SignatureAndHashAlgorithm),
+    /// RFC 5246 §7.4.3: the ServerKeyExchange signature does not verify
+    /// under the server certificate's key. Alert: decrypt_error (§7.2.2).
+    BadServerKeyExchangeSignature,
+    /// RFC 8422 §5.3 / RFC 5246 §7.4.2: the server's certificate key does
+    /// not fit the negotiated suite (an RSA key for ECDHE_ECDSA, ...), or
+    /// is of a kind we cannot use.
+    CertificateKeyMismatch,
 }
 
 /// A certificate chain that does not validate.
@@ -201,6 +234,27 @@ impl Error {
                 P::BadRecordMac => AlertDescription::BadRecordMac,
                 P::RenegotiationInfoMismatch => AlertDescription::HandshakeFailure,
                 P::EmptyCertificateChain => AlertDescription::DecodeError,
+                // RFC 8422 §5.1.2 / §5.4 / §5.11 name no alert for a bad
+                // point; illegal_parameter is what RFC 5246 §7.2.2 gives a
+                // field "out of range or inconsistent with other fields",
+                // and what OpenSSL (SSL_R_BAD_ECPOINT), BoringSSL and
+                // rustls send. A group the client did not offer, or a
+                // point format list without uncompressed, likewise
+                // (OpenSSL SSL_R_WRONG_CURVE, SSL_R_ECC_CERT_NOT_FOR_...).
+                P::UncompressedPointFormatMissing
+                | P::EcPointBadLength { .. }
+                | P::EcPointNotUncompressed
+                | P::EcPointNotOnCurve
+                | P::EcdhAllZeroSharedSecret
+                | P::GroupNotOffered(_) => AlertDescription::IllegalParameter,
+                // OpenSSL tls12_check_peer_sigalg: SSL_R_WRONG_SIGNATURE_TYPE
+                // with illegal_parameter; and SSL_R_WRONG_CERTIFICATE_TYPE.
+                P::SignatureAlgorithmNotOffered(_) | P::CertificateKeyMismatch => {
+                    AlertDescription::IllegalParameter
+                }
+                // RFC 5246 §7.2.2 decrypt_error: "unable to correctly verify
+                // a signature".
+                P::BadServerKeyExchangeSignature => AlertDescription::DecryptError,
             },
             Error::InvalidCertificate(c) => match c {
                 CertificateError::BadEncoding(_) => AlertDescription::BadCertificate,

@@ -10,13 +10,19 @@
 //! The generator is concrete (ChaCha20, a CSPRNG, so seeded runs are as
 //! strong as their seed). The primitives are plug-ins, as in rustls's
 //! `CryptoProvider`: a [`CryptoProvider`] gives the TLS 1.2 PRF (hence the
-//! master secret, EMS, key block and Finished) and the record AEAD
-//! ([`RecordAead`]); RSA decryption is the third plug-in and comes with the
-//! server's key (`ServerConfig::key`, [`crate::crypto::RsaDecrypt`]).
+//! master secret, EMS, key block and Finished), the record AEAD
+//! ([`RecordAead`]), ephemeral ECDH ([`CryptoProvider::key_exchange`]) and
+//! signature verification ([`CryptoProvider::verify_signature`]); RSA
+//! decryption and signing come with the server's key (`ServerConfig::key`,
+//! [`crate::crypto::RsaDecrypt`]; `ServerConfig::signer`,
+//! [`crate::crypto::sig::SigningKey`]).
 //! [`RustCrypto`] is the default; [`Provider::with_crypto`] selects another,
 //! e.g. the harness's no-security provider, of which the engine knows nothing.
 
+use crate::crypto::kx::{ActiveKeyExchange, RustCryptoKx};
 use crate::crypto::prf::{prf_parts, PrfHash};
+use crate::crypto::sig::{Scheme, SigError};
+use crate::enums::NamedGroup;
 use crate::error::Error;
 use crate::record::protection::{GcmKey, TAG_LEN};
 use core::convert::Infallible;
@@ -35,6 +41,30 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
     /// the AES-128-GCM suite, 32 for AES-256-GCM. Called once per key
     /// change, never per record.
     fn record_aead(&self, key: &[u8]) -> Result<Box<dyn RecordAead>, Error>;
+
+    /// ChaCha20-Poly1305 keyed with one direction's 32-byte write key
+    /// (RFC 7905), for the record layer; nonces are given per record.
+    fn chacha20_poly1305(&self, key: &[u8]) -> Result<Box<dyn RecordAead>, Error>;
+
+    /// Starts an ephemeral ECDH exchange in `group` (RFC 8422). The private
+    /// key must be a function of `seed` alone, which the engine draws from
+    /// the injected randomness: a provider never reads an RNG of its own.
+    /// The returned key exchange validates the peer's share.
+    fn key_exchange(
+        &self,
+        group: NamedGroup,
+        seed: &[u8; 32],
+    ) -> Result<Box<dyn ActiveKeyExchange>, Error>;
+
+    /// Verifies `signature` over `message` with `scheme` by the key in the
+    /// DER SubjectPublicKeyInfo `spki` (ServerKeyExchange, RFC 5246 §7.4.3).
+    fn verify_signature(
+        &self,
+        spki: &[u8],
+        scheme: Scheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SigError>;
 }
 
 /// One direction's AEAD (RFC 5246 §6.2.3.3), in place and with a detached
@@ -59,8 +89,9 @@ pub trait RecordAead: Send + Sync + fmt::Debug {
     ) -> Result<(), Error>;
 }
 
-/// The default provider: the PRF over `hmac`/`sha2` and AES-GCM from
-/// `aes-gcm` (RustCrypto crates).
+/// The default provider: the PRF over `hmac`/`sha2`, AES-GCM from
+/// `aes-gcm`, ECDH from `x25519-dalek`/`p256`/`p384`, and signatures from
+/// `rsa`/`ecdsa` (RustCrypto crates).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RustCrypto;
 
@@ -71,6 +102,28 @@ impl CryptoProvider for RustCrypto {
 
     fn record_aead(&self, key: &[u8]) -> Result<Box<dyn RecordAead>, Error> {
         Ok(Box::new(GcmKey::new(key)?))
+    }
+
+    fn chacha20_poly1305(&self, key: &[u8]) -> Result<Box<dyn RecordAead>, Error> {
+        Ok(Box::new(crate::record::protection::ChaChaKey::new(key)?))
+    }
+
+    fn key_exchange(
+        &self,
+        group: NamedGroup,
+        seed: &[u8; 32],
+    ) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+        RustCryptoKx.start(group, seed)
+    }
+
+    fn verify_signature(
+        &self,
+        spki: &[u8],
+        scheme: Scheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SigError> {
+        crate::crypto::sig::verify(spki, scheme, message, signature)
     }
 }
 

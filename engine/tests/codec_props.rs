@@ -13,8 +13,9 @@ use std::fmt::Debug;
 
 use gauntlet_engine::codec::Codec;
 use gauntlet_engine::enums::{
-    AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ExtensionType,
-    HandshakeType, HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
+    AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, EcPointFormat,
+    ExtensionType, HandshakeType, HashAlgorithm, NamedGroup, ProtocolVersion, ServerNameType,
+    SignatureAlgorithm,
 };
 use gauntlet_engine::msgs::*;
 use proptest::collection::{btree_map, vec};
@@ -27,22 +28,25 @@ fn bytes(len: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Vec<u8>>
 }
 
 /// Extension types this enum decodes itself; `Unknown` must avoid them.
-const CLIENT_TYPED: [ExtensionType; 5] = [
+const CLIENT_TYPED: [ExtensionType; 7] = [
     ExtensionType::ServerName,
     ExtensionType::ExtendedMasterSecret,
     ExtensionType::RenegotiationInfo,
     ExtensionType::SignatureAlgorithms,
     ExtensionType::SessionTicket,
+    ExtensionType::SupportedGroups,
+    ExtensionType::EcPointFormats,
 ];
-const SERVER_TYPED: [ExtensionType; 4] = [
+const SERVER_TYPED: [ExtensionType; 5] = [
     ExtensionType::ServerName,
     ExtensionType::ExtendedMasterSecret,
     ExtensionType::RenegotiationInfo,
     ExtensionType::SessionTicket,
+    ExtensionType::EcPointFormats,
 ];
 
 /// Handshake types `HandshakePayload` decodes itself.
-const HANDSHAKE_TYPED: [u8; 9] = [0, 1, 2, 4, 11, 13, 14, 16, 20];
+const HANDSHAKE_TYPED: [u8; 10] = [0, 1, 2, 4, 11, 12, 13, 14, 16, 20];
 
 prop_compose! {
     fn random()(b in any::<[u8; 32]>()) -> Random { Random(b) }
@@ -78,6 +82,41 @@ prop_compose! {
     }
 }
 
+prop_compose! {
+    /// RFC 8422 §5.1.1: named_curve_list<2..2^16-1>, any values.
+    fn groups()(v in vec(any::<u16>(), 1..20)) -> Vec<NamedGroup> {
+        v.into_iter().map(NamedGroup).collect()
+    }
+}
+
+prop_compose! {
+    /// RFC 8422 §5.1.2: ec_point_format_list<1..2^8-1>, any values.
+    fn point_formats()(v in vec(any::<u8>(), 1..10)) -> Vec<EcPointFormat> {
+        v.into_iter().map(EcPointFormat).collect()
+    }
+}
+
+prop_compose! {
+    /// RFC 8422 §5.4: named_curve params, point<1..2^8-1>, any signature.
+    fn server_key_exchange()(
+        group in any::<u16>(),
+        point in bytes(1..=133),
+        alg in any::<(u8, u8)>(),
+        sig in bytes(0..=300),
+    ) -> ServerKeyExchangePayload {
+        ServerKeyExchangePayload {
+            params: ServerEcdhParams { named_group: NamedGroup(group), public: EcPoint(point) },
+            signed: DigitallySigned {
+                algorithm: SignatureAndHashAlgorithm {
+                    hash: HashAlgorithm(alg.0),
+                    signature: SignatureAlgorithm(alg.1),
+                },
+                signature: SignatureBytes(sig),
+            },
+        }
+    }
+}
+
 fn unknown_ext_type(typed: &'static [ExtensionType]) -> impl Strategy<Value = ExtensionType> {
     any::<u16>()
         .prop_map(ExtensionType)
@@ -91,6 +130,8 @@ fn client_extension() -> impl Strategy<Value = ClientExtension> {
         renegotiated_connection().prop_map(ClientExtension::RenegotiationInfo),
         sig_algs().prop_map(ClientExtension::SignatureAlgorithms),
         bytes(0..=64).prop_map(ClientExtension::SessionTicket),
+        groups().prop_map(ClientExtension::SupportedGroups),
+        point_formats().prop_map(ClientExtension::EcPointFormats),
         (unknown_ext_type(&CLIENT_TYPED), bytes(0..=64))
             .prop_map(|(typ, body)| ClientExtension::Unknown { typ, body }),
     ]
@@ -102,6 +143,7 @@ fn server_extension() -> impl Strategy<Value = ServerExtension> {
         Just(ServerExtension::ExtendedMasterSecret),
         renegotiated_connection().prop_map(ServerExtension::RenegotiationInfo),
         Just(ServerExtension::SessionTicketAck),
+        point_formats().prop_map(ServerExtension::EcPointFormats),
         (unknown_ext_type(&SERVER_TYPED), bytes(0..=64))
             .prop_map(|(typ, body)| ServerExtension::Unknown { typ, body }),
     ]
@@ -190,8 +232,13 @@ fn handshake_payload() -> impl Strategy<Value = HandshakePayload> {
         certificate().prop_map(HandshakePayload::Certificate),
         certificate_request().prop_map(HandshakePayload::CertificateRequest),
         Just(HandshakePayload::ServerHelloDone),
-        bytes(0..=300)
-            .prop_map(|b| HandshakePayload::ClientKeyExchange(EncryptedPreMasterSecret(b))),
+        bytes(0..=300).prop_map(|b| HandshakePayload::ClientKeyExchange(
+            ClientKeyExchangePayload::from_rsa(&EncryptedPreMasterSecret(b))
+        )),
+        bytes(1..=133).prop_map(|b| HandshakePayload::ClientKeyExchange(
+            ClientKeyExchangePayload::from_ecdh(&EcPoint(b))
+        )),
+        server_key_exchange().prop_map(HandshakePayload::ServerKeyExchange),
         bytes(0..=48).prop_map(HandshakePayload::Finished),
         new_session_ticket().prop_map(HandshakePayload::NewSessionTicket),
         (
@@ -234,6 +281,8 @@ fn all_decoders_canonical(bytes: &[u8]) -> Result<(), TestCaseError> {
     canonical::<ServerHelloPayload>(bytes)?;
     canonical::<CertificatePayload>(bytes)?;
     canonical::<EncryptedPreMasterSecret>(bytes)?;
+    canonical::<ServerKeyExchangePayload>(bytes)?;
+    canonical::<EcPoint>(bytes)?;
     canonical::<NewSessionTicketPayload>(bytes)?;
     canonical::<ClientExtension>(bytes)?;
     canonical::<ServerExtension>(bytes)?;

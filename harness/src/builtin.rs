@@ -4,6 +4,7 @@
 
 use gauntlet_engine::config::{PkiVerifier, ServerKey};
 use gauntlet_engine::crypto::rsa_kx::private_key_from_pem;
+use gauntlet_engine::crypto::sig::{leaf_spki, EcdsaKey};
 use gauntlet_engine::pki::pem::der_blocks;
 use gauntlet_engine::pki::{leaf_public_key, Crl, TrustAnchors};
 use gauntlet_engine::{ClientConfig, Provider, ServerConfig};
@@ -61,40 +62,58 @@ pub fn load_key(path: &Path) -> Result<ServerKey, String> {
     Ok(Arc::new(load_private_key(path)?))
 }
 
-/// The key at `path`, which must be the one of `leaf` (same RSA modulus and
-/// exponent): a mismatch would only show as failed handshakes.
-fn load_key_for(path: &Path, leaf: &[u8], cert: &Path) -> Result<ServerKey, String> {
-    let key = load_private_key(path)?;
+/// An ECDSA P-256/P-384 private key (PKCS#8 `PRIVATE KEY` or SEC 1 `EC
+/// PRIVATE KEY` PEM), if the file holds one.
+fn load_ecdsa_key(pem: &[u8]) -> Option<EcdsaKey> {
+    ["PRIVATE KEY", "EC PRIVATE KEY"].iter().find_map(|label| {
+        let ders = der_blocks(pem, label).ok()?;
+        EcdsaKey::from_der(ders.first()?).ok()
+    })
+}
+
+/// The server config for the key at `path`, which must be the one of `leaf`
+/// (same public key): a mismatch would only show as failed handshakes. An
+/// RSA key serves the RSA and ECDHE_RSA suites, an ECDSA key ECDHE_ECDSA.
+fn config_for(chain: Vec<Vec<u8>>, path: &Path, cert: &Path) -> Result<ServerConfig, String> {
+    let leaf = chain
+        .first()
+        .ok_or_else(|| file_err(cert, "no certificate"))?;
+    let mismatch = || {
+        file_err(
+            path,
+            format!("does not match the public key of {}", cert.display()),
+        )
+    };
+    if let Some(ec) = load_ecdsa_key(&read(path)?) {
+        let spki = leaf_spki(leaf).map_err(|e| file_err(cert, format!("{e:?}")))?;
+        if ec.public_spki_der().map_err(|e| e.to_string())? != spki {
+            return Err(mismatch());
+        }
+        return Ok(ServerConfig::with_ecdsa_key(chain, ec));
+    }
+    let key = load_private_key(path)
+        .map_err(|_| file_err(path, "not an RSA or ECDSA (P-256, P-384) private key"))?;
     let public = leaf_public_key(leaf)
         .map_err(|e| file_err(cert, format!("the leaf certificate has no RSA key: {e:?}")))?;
     if key.to_public_key() != public {
-        return Err(file_err(
-            path,
-            format!("does not match the public key of {}", cert.display()),
-        ));
+        return Err(mismatch());
     }
-    Ok(Arc::new(key))
+    Ok(ServerConfig::with_rsa_key(chain, Arc::new(key)))
 }
 
 /// The reference server's config: the built-in chain unless files are given.
 pub fn server_config(cert: Option<&Path>, key: Option<&Path>) -> Result<ServerConfig, String> {
-    let (chain, key) = match (cert, key) {
-        (Some(c), Some(k)) => {
-            let chain = load_certs(c)?;
-            let leaf = chain.first().ok_or_else(|| file_err(c, "no certificate"))?;
-            let key = load_key_for(k, leaf, c)?;
-            (chain, key)
-        }
+    match (cert, key) {
+        (Some(c), Some(k)) => config_for(load_certs(c)?, k, c),
         (None, None) => {
             let mut chain = der_blocks(LEAF_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?;
             chain
                 .extend(der_blocks(INTERMEDIATE_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?);
             let key = private_key_from_pem(LEAF_KEY_PEM).map_err(|e| e.to_string())?;
-            (chain, Arc::new(key) as ServerKey)
+            Ok(ServerConfig::with_rsa_key(chain, Arc::new(key)))
         }
-        _ => return Err("--cert and --key go together".into()),
-    };
-    Ok(ServerConfig::new(chain, key))
+        _ => Err("--cert and --key go together".into()),
+    }
 }
 
 /// The reference client's config: trusts `ca` (the built-in root by default).

@@ -183,9 +183,16 @@ struct ServeArgs {
     /// Certificate chain, PEM (leaf first). Default: the built-in test PKI.
     #[arg(long, requires = "key")]
     cert: Option<PathBuf>,
-    /// RSA private key, PEM.
+    /// Private key, PEM: RSA (PKCS#8 or PKCS#1; RSA and ECDHE_RSA suites)
+    /// or ECDSA P-256/P-384 (PKCS#8 or SEC 1; ECDHE_ECDSA suites).
     #[arg(long, requires = "cert")]
     key: Option<PathBuf>,
+    /// Suites in our order of preference, comma-separated OpenSSL or IANA
+    /// names or hex codes (ECDHE-RSA-AES128-GCM-SHA256,
+    /// TLS_RSA_WITH_AES_128_GCM_SHA256, c02f). Default: every suite the key
+    /// can serve, ECDHE first.
+    #[arg(long, alias = "cipher", value_parser = parse_suites)]
+    suites: Option<SuiteList>,
     #[arg(long, value_enum, default_value = "echo")]
     mode: Mode,
     /// Append an NSS key log (for Wireshark) to FILE.
@@ -221,9 +228,12 @@ struct ConnectArgs {
     /// Name to verify the certificate for (and send as SNI). Default: HOST.
     #[arg(long)]
     servername: Option<String>,
-    /// Offer only this suite: 009c (AES-128-GCM) or 009d (AES-256-GCM).
-    #[arg(long, value_parser = parse_suite)]
-    suite: Option<u16>,
+    /// Offer these suites, in this order: comma-separated OpenSSL or IANA
+    /// names or hex codes (`--suite 009c`, `--suites
+    /// ECDHE-ECDSA-AES128-GCM-SHA256,c02f`). Default: the two RSA key
+    /// exchange suites (009c, 009d).
+    #[arg(long, alias = "suite", alias = "cipher", value_parser = parse_suites)]
+    suites: Option<SuiteList>,
     /// Do not offer extended_master_secret.
     #[arg(long)]
     no_ems: bool,
@@ -237,12 +247,32 @@ struct ConnectArgs {
     linger: f64,
 }
 
-fn parse_suite(s: &str) -> Result<u16, String> {
-    match s.trim_start_matches("0x").to_ascii_lowercase().as_str() {
-        "009c" | "9c" => Ok(0x009c),
-        "009d" | "9d" => Ok(0x009d),
-        _ => Err(format!("unsupported suite {s} (009c or 009d)")),
-    }
+/// A `--suites` list, in order (a newtype so clap takes the whole list as
+/// one value).
+#[derive(Clone, Debug)]
+struct SuiteList(Vec<CipherSuite>);
+
+fn parse_suites(s: &str) -> Result<SuiteList, String> {
+    let known = || {
+        gauntlet_engine::config::SUITE_NAMES
+            .iter()
+            .map(|(_, o, _)| *o)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    s.split(',')
+        .map(|name| {
+            let name = name.trim();
+            // `9c` and `9d`, as before.
+            let padded = match name.trim_start_matches("0x") {
+                h if h.len() == 2 => format!("00{h}"),
+                _ => name.to_string(),
+            };
+            gauntlet_engine::config::suite_by_name(&padded)
+                .ok_or_else(|| format!("unsupported suite {name} (one of {})", known()))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(SuiteList)
 }
 
 fn secs(v: f64, flag: &str) -> Result<Duration, String> {
@@ -308,6 +338,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     let mut config = builtin::server_config(args.cert.as_deref(), args.key.as_deref())
         .map_err(Failure::Setup)?;
     config.extended_master_secret = !args.no_ems;
+    if let Some(SuiteList(s)) = args.suites {
+        config.suites = s;
+    }
     let addr = serve::resolve(&args.listen).map_err(Failure::Setup)?;
     let listener = TcpListener::bind(addr).map_err(|e| Failure::Setup(format!("{addr}: {e}")))?;
     let local = listener
@@ -348,8 +381,8 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
             None => args.addr.clone(),
         });
     config.extended_master_secret = !args.no_ems;
-    if let Some(s) = args.suite {
-        config.suites = vec![CipherSuite(s)];
+    if let Some(SuiteList(s)) = args.suites {
+        config.suites = s;
     }
     // Read standard input on the side, bounded by --timeout, so a pipe that
     // never closes cannot hold the connection back.

@@ -12,7 +12,8 @@ use gauntlet_engine::enums::{
     HandshakeType, ProtocolVersion,
 };
 use gauntlet_engine::msgs::{
-    ClientExtension, EncryptedPreMasterSecret, HandshakePayload, RenegotiatedConnection,
+    ClientExtension, ClientKeyExchangePayload, EncryptedPreMasterSecret, HandshakePayload,
+    RenegotiatedConnection,
 };
 use gauntlet_engine::{Error, Event, InvalidMessage, PeerMisbehaved};
 use std::sync::Arc;
@@ -498,7 +499,7 @@ fn premaster_outcome(pm: &[u8], ciphertext: Option<Vec<u8>>, seed: u8) -> (A, Er
         ciphertext.unwrap_or_else(|| key.pkcs1v15_encrypt_with_rng(&mut peer.rng, pm).unwrap());
     let cke = peer
         .send_hs(hs(HandshakePayload::ClientKeyExchange(
-            EncryptedPreMasterSecret(ct),
+            ClientKeyExchangePayload::from_rsa(&EncryptedPreMasterSecret(ct)),
         )))
         .unwrap();
     // What the client thinks the premaster is (48 bytes, padded if not).

@@ -56,11 +56,11 @@ Options = -ExtendedMasterSecret
 ";
 
 fn openssl_name(suite: CipherSuite) -> &'static str {
-    match suite {
-        AES128 => "AES128-GCM-SHA256",
-        AES256 => "AES256-GCM-SHA384",
-        _ => unreachable!("only the two engine suites are tested"),
-    }
+    gauntlet_engine::config::SUITE_NAMES
+        .iter()
+        .find(|(s, _, _)| *s == suite)
+        .map(|(_, o, _)| *o)
+        .expect("a suite the engine negotiates")
 }
 
 fn gnutls_priority(suite: CipherSuite) -> String {
@@ -730,4 +730,127 @@ fn engine_client_reports_peer_hanging_up_mid_handshake() {
     assert!(start.elapsed() < TALK / 2, "{:?}", start.elapsed());
     assert!(matches!(err, DriveError::Eof | DriveError::Io(_)), "{err}");
     assert_eq!(peer.join().unwrap()[0], 0x16);
+}
+
+// ---------------------------------------------------------------- ECDHE (RFC 8422)
+
+const ECDHE_RSA_128: CipherSuite = CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+const ECDHE_ECDSA_128: CipherSuite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+const EC_LEAF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/pki/leaf-ec256.pem");
+const EC_LEAF_KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/pki/leaf-ec256.key");
+
+/// `s_server -www` with one ECDHE suite, one group (OpenSSL's name), and
+/// the RSA or the P-256 leaf.
+fn openssl_s_server_ecdhe(suite: CipherSuite, group: &str, ec: bool) -> PeerCommand {
+    let (cert, key) = if ec {
+        (EC_LEAF, EC_LEAF_KEY)
+    } else {
+        (LEAF, LEAF_KEY)
+    };
+    PeerCommand::new("openssl")
+        .args([
+            "s_server",
+            "-accept",
+            "127.0.0.1:{port}",
+            "-tls1_2",
+            "-cert",
+            cert,
+            "-key",
+            key,
+            "-cert_chain",
+            INT,
+            "-cipher",
+            openssl_name(suite),
+            "-groups",
+            group,
+            "-www",
+        ])
+        .ready_when(Readiness::stdout_line("ACCEPT"))
+}
+
+fn engine_client_vs_s_server_ecdhe(suite: CipherSuite, group: &str, ec: bool) {
+    let server = start_server(&openssl_s_server_ecdhe(suite, group, ec));
+    let addr = server.addr().unwrap();
+    let mut config = engine_client_config(suite, true);
+    config.suites = vec![suite];
+    let (mut s, hs) = engine_handshake(addr, &config, "localhost", None);
+    assert_eq!(hs.suite, suite);
+    assert!(hs.extended_master_secret, "{hs:?}");
+    let page = http_get(&mut s);
+    let line = format!("New, TLSv1.2, Cipher is {}", openssl_name(suite));
+    assert!(page.contains(&line), "{page}");
+    assert!(page.contains("Extended master secret: yes"), "{page}");
+}
+
+// RFC 8422 §5.4 / RFC 7748: ECDHE_RSA over x25519, our client verifying the
+// RSA signature on OpenSSL's ServerKeyExchange.
+#[test]
+fn engine_client_completes_ecdhe_rsa_x25519_with_openssl_s_server() {
+    engine_client_vs_s_server_ecdhe(ECDHE_RSA_128, "X25519", false);
+}
+
+// RFC 8422 §5.4: ECDHE_RSA over secp256r1 (uncompressed points, §5.1.2).
+#[test]
+fn engine_client_completes_ecdhe_rsa_p256_with_openssl_s_server() {
+    engine_client_vs_s_server_ecdhe(ECDHE_RSA_128, "P-256", false);
+}
+
+// RFC 8422 §5.4: ECDHE_ECDSA, OpenSSL signing with the P-256 leaf's key.
+#[test]
+fn engine_client_completes_ecdhe_ecdsa_with_openssl_s_server() {
+    engine_client_vs_s_server_ecdhe(ECDHE_ECDSA_128, "X25519", true);
+}
+
+fn engine_server_vs_s_client_ecdhe(config: ServerConfig, suite: CipherSuite, group: &str) {
+    let server = EngineServer::start(config, 1);
+    let cmd = openssl_s_client(server.port(), suite, &["-groups", group]);
+    let new = format!("New, TLSv1.2, Cipher is {}", openssl_name(suite));
+    let hs = s_client_session(&server, &cmd, &new);
+    assert_eq!(hs.suite, suite);
+    assert!(hs.extended_master_secret, "{hs:?}");
+}
+
+// RFC 8422 §5.4: our ServerKeyExchange (x25519, RSA signature) accepted by
+// OpenSSL's client, which checks the signature and completes.
+#[test]
+fn engine_server_completes_ecdhe_rsa_x25519_for_openssl_s_client() {
+    engine_server_vs_s_client_ecdhe(engine_server_config(true), ECDHE_RSA_128, "X25519");
+}
+
+// RFC 8422 §5.4: the same over secp256r1.
+#[test]
+fn engine_server_completes_ecdhe_rsa_p256_for_openssl_s_client() {
+    engine_server_vs_s_client_ecdhe(engine_server_config(true), ECDHE_RSA_128, "P-256");
+}
+
+// RFC 8422 §5.4: ECDHE_ECDSA with our P-256 leaf (chain file leaf ‖ int).
+#[test]
+fn engine_server_completes_ecdhe_ecdsa_for_openssl_s_client() {
+    let tmp = TempDir::new();
+    let mut chain = std::fs::read(EC_LEAF).unwrap();
+    chain.extend(std::fs::read(INT).unwrap());
+    let chain = tmp.file("ec-chain.pem", &chain);
+    let config =
+        builtin::server_config(Some(Path::new(&chain)), Some(Path::new(EC_LEAF_KEY))).unwrap();
+    engine_server_vs_s_client_ecdhe(config, ECDHE_ECDSA_128, "P-256");
+}
+
+// RFC 7905: ECDHE_RSA_WITH_CHACHA20_POLY1305 (no explicit nonce) against
+// OpenSSL, both roles.
+#[test]
+fn engine_client_completes_ecdhe_rsa_chacha20_with_openssl_s_server() {
+    engine_client_vs_s_server_ecdhe(
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        "X25519",
+        false,
+    );
+}
+
+#[test]
+fn engine_server_completes_ecdhe_rsa_chacha20_for_openssl_s_client() {
+    engine_server_vs_s_client_ecdhe(
+        engine_server_config(true),
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        "X25519",
+    );
 }

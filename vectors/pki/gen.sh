@@ -380,9 +380,70 @@ check() {
   [ $fails = 0 ] || { echo "$fails chain(s) disagree with openssl" >&2; return 1; }
 }
 
+# ECDSA server leaves for the ECDHE_ECDSA suites, issued by the RSA
+# intermediate: leaf-ec256 (P-256) and leaf-ec384 (P-384), PKCS#8 keys. They
+# carry no keyUsage (RFC 5280 §4.2.1.3: absent means any use; our pki's
+# server-leaf rule asks for keyEncipherment when keyUsage is present, which an
+# ECDSA key does not do) and stay out of manifest.json and its chain table:
+# made when missing (or with --force), checked below on their own.
+EC_LEAVES="leaf-ec256:P-256 leaf-ec384:P-384"
+generate_ec() {
+  local serial=7000
+  for entry in $EC_LEAVES; do
+    local name=${entry%%:*} curve=${entry#*:}
+    serial=$((serial + 1))
+    if [ $FORCE = 0 ] && [ -f "$OUT/$name.pem" ] && [ -f "$OUT/$name.key" ]; then continue; fi
+    echo "generating $name ($curve)"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:"$curve" \
+      -pkeyopt ec_param_enc:named_curve -out "$OUT/$name.key" 2>/dev/null
+    openssl req -new -key "$OUT/$name.key" -subj "/O=Gauntlet Test PKI/CN=localhost" \
+      -out "$WORK/$name.csr"
+    # A throwaway CA database, so `openssl ca` can set explicit dates.
+    rm -rf "$WORK/ec-ca"
+    mkdir -p "$WORK/ec-ca/newcerts"
+    : >"$WORK/ec-ca/index.txt"
+    echo "$serial" >"$WORK/ec-ca/serial"
+    printf '%s\n' \
+      '[ ca ]' 'default_ca = d' '[ d ]' "dir = $WORK/ec-ca" \
+      'database = $dir/index.txt' 'new_certs_dir = $dir/newcerts' 'serial = $dir/serial' \
+      'default_md = sha256' 'policy = p' 'unique_subject = no' 'email_in_dn = no' \
+      '[ p ]' 'commonName = supplied' 'organizationName = optional' \
+      '[ ec_leaf_ext ]' 'basicConstraints = critical, CA:FALSE' \
+      'extendedKeyUsage = serverAuth, clientAuth' \
+      'subjectAltName = DNS:localhost, IP:127.0.0.1' \
+      'subjectKeyIdentifier = hash' 'authorityKeyIdentifier = keyid:always' \
+      >"$WORK/ec-ca.cnf"
+    openssl ca -config "$WORK/ec-ca.cnf" -batch -notext -preserveDN \
+      -cert "$OUT/int.pem" -keyfile "$OUT/int.key" -in "$WORK/$name.csr" \
+      -out "$OUT/$name.pem" -extensions ec_leaf_ext \
+      -startdate 20260101000000Z -enddate 20280101000000Z 2>/dev/null
+    openssl x509 -in "$OUT/$name.pem" -outform DER -out "$OUT/$name.der"
+  done
+}
+
+check_ec() {
+  local fails=0
+  for entry in $EC_LEAVES; do
+    local name=${entry%%:*} curve=${entry#*:}
+    local got kind
+    got=$(openssl verify -attime "$T" -CAfile "$OUT/root.pem" -untrusted "$OUT/int.pem" \
+      -purpose sslserver -verify_hostname localhost "$OUT/$name.pem" 2>&1 || true)
+    kind=$(openssl pkey -in "$OUT/$name.key" -noout -text 2>/dev/null | grep -o "NIST CURVE: $curve" || true)
+    if [[ $got == *": OK" ]] && [ -n "$kind" ]; then
+      printf '  %-34s ours=%-26s openssl=%s (%s)\n' "$name" ok OK "$curve"
+    else
+      printf 'MISMATCH %s: expected OK on %s, got:\n%s\n' "$name" "$curve" "$got"
+      fails=$((fails + 1))
+    fi
+  done
+  [ $fails = 0 ] || { echo "$fails EC leaf/leaves disagree with openssl" >&2; return 1; }
+}
+
 if [ $FORCE = 1 ] || [ ! -f "$OUT/manifest.json" ]; then
   echo "generating the test PKI in $OUT"
   generate
 fi
+generate_ec
 echo "openssl verify at T=$T ($(date -u -d @$T +%FT%TZ)):"
 check
+check_ec

@@ -7,8 +7,27 @@
 //! use); the free functions are the same computations over the default
 //! [`RustCrypto`] PRF, for vectors, tests and the harness's peers.
 
+use super::kx::SharedSecret;
 use super::prf::PrfHash;
 use super::rsa_kx::Premaster;
+
+/// A premaster secret of either key exchange, as the PRF takes it: RSA's
+/// 48 bytes (RFC 5246 §7.4.7.1) or ECDH's x-coordinate (RFC 8422 §5.10).
+pub trait PremasterSecret {
+    fn secret_bytes(&self) -> &[u8];
+}
+
+impl PremasterSecret for Premaster {
+    fn secret_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PremasterSecret for SharedSecret {
+    fn secret_bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
 use crate::error::{Error, PeerMisbehaved};
 use crate::provider::{CryptoProvider, RustCrypto};
 use std::fmt::{self, Write as _};
@@ -21,6 +40,16 @@ pub const MASTER_SECRET_LEN: usize = 48;
 pub const VERIFY_DATA_LEN: usize = 12;
 /// Length of the implicit GCM nonce part ("salt") per side (RFC 5288 §3).
 pub const FIXED_IV_LEN: usize = 4;
+
+/// The ChaCha20-Poly1305 fixed IV (RFC 7905 §2: `fixed_iv_length` 12).
+pub const MAX_IV_LEN: usize = 12;
+
+fn first4(iv: &[u8; MAX_IV_LEN]) -> &[u8; FIXED_IV_LEN] {
+    let (head, _) = iv
+        .split_first_chunk::<FIXED_IV_LEN>()
+        .unwrap_or((&[0; FIXED_IV_LEN], &[]));
+    head
+}
 
 /// The PRF label of the client's Finished.
 pub const CLIENT_FINISHED: &[u8] = b"client finished";
@@ -64,14 +93,14 @@ impl<'a> KeySchedule<'a> {
     /// (RFC 5246 §8.1).
     pub fn master_secret(
         &self,
-        premaster: &Premaster,
+        premaster: &(impl PremasterSecret + ?Sized),
         client_random: &[u8; 32],
         server_random: &[u8; 32],
     ) -> MasterSecret {
         let mut ms = [0u8; MASTER_SECRET_LEN];
         self.prf.prf(
             self.hash,
-            premaster.as_bytes(),
+            premaster.secret_bytes(),
             b"master secret",
             &[client_random, server_random],
             &mut ms,
@@ -84,13 +113,13 @@ impl<'a> KeySchedule<'a> {
     /// ClientKeyExchange (RFC 7627 §3).
     pub fn extended_master_secret(
         &self,
-        premaster: &Premaster,
+        premaster: &(impl PremasterSecret + ?Sized),
         session_hash: &[u8],
     ) -> MasterSecret {
         let mut ms = [0u8; MASTER_SECRET_LEN];
         self.prf.prf(
             self.hash,
-            premaster.as_bytes(),
+            premaster.secret_bytes(),
             b"extended master secret",
             &[session_hash],
             &mut ms,
@@ -111,8 +140,30 @@ impl<'a> KeySchedule<'a> {
         if key_len != 16 && key_len != 32 {
             return Err(Error::Internal("AES-GCM key length must be 16 or 32"));
         }
-        let mut block = [0u8; 2 * 32 + 2 * FIXED_IV_LEN];
-        let used = &mut block[..2 * key_len + 2 * FIXED_IV_LEN];
+        self.key_block_with_iv(
+            master_secret,
+            client_random,
+            server_random,
+            key_len,
+            FIXED_IV_LEN,
+        )
+    }
+
+    /// As [`KeySchedule::key_block`] with `iv_len`-byte fixed IVs: 4 for
+    /// AES-GCM (RFC 5288 §3), 12 for ChaCha20-Poly1305 (RFC 7905 §2).
+    pub fn key_block_with_iv(
+        &self,
+        master_secret: &MasterSecret,
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+        key_len: usize,
+        iv_len: usize,
+    ) -> Result<KeyBlock, Error> {
+        if !(key_len == 16 || key_len == 32) || !(iv_len == FIXED_IV_LEN || iv_len == MAX_IV_LEN) {
+            return Err(Error::Internal("unsupported AEAD key or IV length"));
+        }
+        let mut block = [0u8; 2 * 32 + 2 * MAX_IV_LEN];
+        let used = &mut block[..2 * key_len + 2 * iv_len];
         self.prf.prf(
             self.hash,
             master_secret.as_bytes(),
@@ -122,18 +173,19 @@ impl<'a> KeySchedule<'a> {
         );
         let mut kb = KeyBlock {
             key_len,
+            iv_len,
             client_write_key: [0; 32],
             server_write_key: [0; 32],
-            client_write_iv: [0; FIXED_IV_LEN],
-            server_write_iv: [0; FIXED_IV_LEN],
+            client_write_iv: [0; MAX_IV_LEN],
+            server_write_iv: [0; MAX_IV_LEN],
         };
         let (ck, rest) = used.split_at(key_len);
         let (sk, rest) = rest.split_at(key_len);
-        let (civ, siv) = rest.split_at(FIXED_IV_LEN);
+        let (civ, siv) = rest.split_at(iv_len);
         kb.client_write_key[..key_len].copy_from_slice(ck);
         kb.server_write_key[..key_len].copy_from_slice(sk);
-        kb.client_write_iv.copy_from_slice(civ);
-        kb.server_write_iv.copy_from_slice(siv);
+        kb.client_write_iv[..iv_len].copy_from_slice(civ);
+        kb.server_write_iv[..iv_len].copy_from_slice(siv);
         block.zeroize();
         Ok(kb)
     }
@@ -161,7 +213,7 @@ impl<'a> KeySchedule<'a> {
 /// [`KeySchedule::master_secret`] with the default PRF.
 pub fn master_secret(
     hash: PrfHash,
-    premaster: &Premaster,
+    premaster: &(impl PremasterSecret + ?Sized),
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> MasterSecret {
@@ -171,7 +223,7 @@ pub fn master_secret(
 /// [`KeySchedule::extended_master_secret`] with the default PRF.
 pub fn extended_master_secret(
     hash: PrfHash,
-    premaster: &Premaster,
+    premaster: &(impl PremasterSecret + ?Sized),
     session_hash: &[u8],
 ) -> MasterSecret {
     KeySchedule::new(&RustCrypto, hash).extended_master_secret(premaster, session_hash)
@@ -183,10 +235,11 @@ pub fn extended_master_secret(
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct KeyBlock {
     key_len: usize,
+    iv_len: usize,
     client_write_key: [u8; 32],
     server_write_key: [u8; 32],
-    client_write_iv: [u8; FIXED_IV_LEN],
-    server_write_iv: [u8; FIXED_IV_LEN],
+    client_write_iv: [u8; MAX_IV_LEN],
+    server_write_iv: [u8; MAX_IV_LEN],
 }
 
 impl KeyBlock {
@@ -198,12 +251,22 @@ impl KeyBlock {
         &self.server_write_key[..self.key_len]
     }
 
+    /// The AES-GCM salt (the first 4 bytes for a 12-byte IV block).
     pub fn client_write_iv(&self) -> &[u8; FIXED_IV_LEN] {
-        &self.client_write_iv
+        first4(&self.client_write_iv)
     }
 
     pub fn server_write_iv(&self) -> &[u8; FIXED_IV_LEN] {
-        &self.server_write_iv
+        first4(&self.server_write_iv)
+    }
+
+    /// The whole fixed IV, `iv_len` bytes (12 for ChaCha20-Poly1305).
+    pub fn client_iv(&self) -> &[u8] {
+        &self.client_write_iv[..self.iv_len]
+    }
+
+    pub fn server_iv(&self) -> &[u8] {
+        &self.server_write_iv[..self.iv_len]
     }
 }
 

@@ -2,7 +2,8 @@
 //! `ExtensionType extension_type; opaque extension_data<0..2^16-1>;` and the
 //! typed bodies in scope: server_name (RFC 6066), extended_master_secret
 //! (RFC 7627), renegotiation_info (RFC 5746), signature_algorithms
-//! (RFC 5246 §7.4.1.4.1) and session_ticket (RFC 5077). Any other extension
+//! (RFC 5246 §7.4.1.4.1), session_ticket (RFC 5077), and supported_groups
+//! and ec_point_formats (RFC 8422 §5.1). Any other extension
 //! is kept as raw bytes so it round-trips unchanged.
 //!
 //! Client and server extensions are separate enums because the same type has
@@ -19,7 +20,9 @@ use std::collections::BTreeSet;
 
 use super::read_fixed_list;
 use crate::codec::{Codec, LenPrefix, LenWidth, Reader, TlsListElement};
-use crate::enums::{ExtensionType, HashAlgorithm, ServerNameType, SignatureAlgorithm};
+use crate::enums::{
+    EcPointFormat, ExtensionType, HashAlgorithm, NamedGroup, ServerNameType, SignatureAlgorithm,
+};
 use crate::error::InvalidMessage;
 
 /// `opaque extension_data<0..2^16-1>`
@@ -113,6 +116,10 @@ pub enum ClientExtension {
     SignatureAlgorithms(Vec<SignatureAndHashAlgorithm>),
     /// RFC 5077 §3.2: the whole body is the ticket; empty asks for a new one.
     SessionTicket(Vec<u8>),
+    /// RFC 8422 §5.1.1 (RFC 7919's name): the groups the client can use.
+    SupportedGroups(Vec<NamedGroup>),
+    /// RFC 8422 §5.1.2: the point formats the client can parse.
+    EcPointFormats(Vec<EcPointFormat>),
     /// Any other type, body kept verbatim. Never holds a type decoded above.
     Unknown { typ: ExtensionType, body: Vec<u8> },
 }
@@ -125,6 +132,8 @@ impl ClientExtension {
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SignatureAlgorithms(_) => ExtensionType::SignatureAlgorithms,
             Self::SessionTicket(_) => ExtensionType::SessionTicket,
+            Self::SupportedGroups(_) => ExtensionType::SupportedGroups,
+            Self::EcPointFormats(_) => ExtensionType::EcPointFormats,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -149,6 +158,8 @@ impl Codec for ClientExtension {
             Self::ExtendedMasterSecret => {}
             Self::RenegotiationInfo(rc) => rc.encode(out),
             Self::SignatureAlgorithms(algs) => algs.encode(out),
+            Self::SupportedGroups(groups) => groups.encode(out),
+            Self::EcPointFormats(formats) => formats.encode(out),
             Self::SessionTicket(body) | Self::Unknown { body, .. } => out.extend_from_slice(body),
         });
     }
@@ -166,6 +177,8 @@ impl Codec for ClientExtension {
                 Self::SignatureAlgorithms(read_fixed_list(&mut body, 2)?)
             }
             ExtensionType::SessionTicket => Self::SessionTicket(body.rest().to_vec()),
+            ExtensionType::SupportedGroups => Self::SupportedGroups(read_fixed_list(&mut body, 2)?),
+            ExtensionType::EcPointFormats => Self::EcPointFormats(Vec::read(&mut body)?),
             _ => Self::Unknown {
                 typ,
                 body: body.rest().to_vec(),
@@ -192,6 +205,8 @@ pub enum ServerExtension {
     RenegotiationInfo(RenegotiatedConnection),
     /// RFC 5077 §3.2: the server's session_ticket is empty.
     SessionTicketAck,
+    /// RFC 8422 §5.2: the point formats the server can parse.
+    EcPointFormats(Vec<EcPointFormat>),
     /// Any other type, body kept verbatim. Never holds a type decoded above.
     Unknown { typ: ExtensionType, body: Vec<u8> },
 }
@@ -203,6 +218,7 @@ impl ServerExtension {
             Self::ExtendedMasterSecret => ExtensionType::ExtendedMasterSecret,
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SessionTicketAck => ExtensionType::SessionTicket,
+            Self::EcPointFormats(_) => ExtensionType::EcPointFormats,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -214,6 +230,7 @@ impl Codec for ServerExtension {
         EXTENSION_DATA.encode_with(out, |out| match self {
             Self::ServerNameAck | Self::ExtendedMasterSecret | Self::SessionTicketAck => {}
             Self::RenegotiationInfo(rc) => rc.encode(out),
+            Self::EcPointFormats(formats) => formats.encode(out),
             Self::Unknown { body, .. } => out.extend_from_slice(body),
         });
     }
@@ -228,6 +245,7 @@ impl Codec for ServerExtension {
                 Self::RenegotiationInfo(RenegotiatedConnection::read(&mut body)?)
             }
             ExtensionType::SessionTicket => Self::SessionTicketAck,
+            ExtensionType::EcPointFormats => Self::EcPointFormats(Vec::read(&mut body)?),
             _ => Self::Unknown {
                 typ,
                 body: body.rest().to_vec(),
@@ -533,17 +551,17 @@ mod tests {
     #[test]
     fn unknown_extensions_round_trip_unchanged() {
         // RFC 5246 §7.4.1.4: unrecognised extensions are skipped whole.
-        // supported_groups(10) [x25519, secp256r1], a GREASE value (RFC 8701)
+        // heartbeat(15) mode 1 (RFC 6520), a GREASE value (RFC 8701)
         // with an empty body, and signature_algorithms from a server.
-        let groups = [0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17];
+        let heartbeat = [0x00, 0x0f, 0x00, 0x01, 0x01];
         assert_eq!(
-            client(&groups),
+            client(&heartbeat),
             Ok(ClientExtension::Unknown {
-                typ: ExtensionType::SupportedGroups,
-                body: groups[4..].to_vec(),
+                typ: ExtensionType::Heartbeat,
+                body: heartbeat[4..].to_vec(),
             })
         );
-        assert_eq!(client(&groups).unwrap().get_encoding(), groups);
+        assert_eq!(client(&heartbeat).unwrap().get_encoding(), heartbeat);
 
         let grease = [0xfa, 0xfa, 0x00, 0x00];
         assert_eq!(client(&grease).unwrap().get_encoding(), grease);
@@ -554,6 +572,52 @@ mod tests {
         assert_eq!(ext.ext_type(), ExtensionType::SignatureAlgorithms);
         assert!(matches!(ext, ServerExtension::Unknown { .. }));
         assert_eq!(ext.get_encoding(), sigalgs);
+    }
+
+    #[test]
+    fn decodes_supported_groups_and_ec_point_formats() {
+        // RFC 8422 §5.1.1: supported_groups(10) [x25519, secp256r1].
+        let groups = [0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17];
+        assert_eq!(
+            client(&groups),
+            Ok(ClientExtension::SupportedGroups(vec![
+                NamedGroup::x25519,
+                NamedGroup::secp256r1
+            ]))
+        );
+        assert_eq!(client(&groups).unwrap().get_encoding(), groups);
+        // named_curve_list<2..2^16-1>: empty and odd lengths are refused.
+        assert_eq!(
+            client(&[0x00, 0x0a, 0x00, 0x02, 0x00, 0x00]),
+            Err(InvalidMessage::EmptyVector("named_curve_list"))
+        );
+        assert_eq!(
+            client(&[0x00, 0x0a, 0x00, 0x05, 0x00, 0x03, 0x00, 0x1d, 0x00]),
+            Err(InvalidMessage::BadVectorLength("named_curve_list"))
+        );
+        // RFC 8422 §5.1.2: ec_point_formats(11) [uncompressed], both ways.
+        let formats = [0x00, 0x0b, 0x00, 0x02, 0x01, 0x00];
+        assert_eq!(
+            client(&formats),
+            Ok(ClientExtension::EcPointFormats(vec![
+                EcPointFormat::Uncompressed
+            ]))
+        );
+        assert_eq!(
+            server(&formats),
+            Ok(ServerExtension::EcPointFormats(vec![
+                EcPointFormat::Uncompressed
+            ]))
+        );
+        // ec_point_format_list<1..2^8-1>.
+        assert_eq!(
+            client(&[0x00, 0x0b, 0x00, 0x01, 0x00]),
+            Err(InvalidMessage::EmptyVector("ec_point_format_list"))
+        );
+        assert_eq!(
+            server(&[0x00, 0x0b, 0x00, 0x03, 0x01, 0x00, 0x01]),
+            Err(InvalidMessage::TrailingData("EcPointFormats"))
+        );
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! Handshake messages (RFC 5246 §7.4): the 4-byte header (`HandshakeType
 //! msg_type; uint24 length;`) and the bodies in scope. Types without a
-//! decoder here (ServerKeyExchange, CertificateVerify, any unassigned value)
-//! keep their raw body in `HandshakePayload::Unknown`, so they round-trip
-//! and the state machine can reject them precisely.
+//! decoder here (CertificateVerify, any unassigned value) keep their raw
+//! body in `HandshakePayload::Unknown`, so they round-trip and the state
+//! machine can reject them precisely.
 //!
-//! Decoding needs no context beyond the header's type: ClientKeyExchange is
-//! read as the RSA `EncryptedPreMasterSecret`, the only key exchange in scope.
+//! Decoding needs no context beyond the header's type. ServerKeyExchange is
+//! read as the ECDHE form (RFC 8422 §5.4), the only one in scope: the
+//! connection refuses the type from its header wherever no ECDHE suite was
+//! negotiated, before the body is decoded. ClientKeyExchange has two forms
+//! that the header cannot tell apart (RSA's `opaque<0..2^16-1>`, ECDHE's
+//! `opaque point<1..2^8-1>`), so its body is kept as bytes and the state
+//! that knows the key exchange reads it strictly
+//! ([`ClientKeyExchangePayload::rsa`], [`ClientKeyExchangePayload::ecdh`]).
 
 use super::extensions::{
     read_extension_block, ClientExtension, ServerExtension, SignatureAndHashAlgorithm,
@@ -13,7 +19,8 @@ use super::extensions::{
 use super::read_fixed_list;
 use crate::codec::{Codec, LenPrefix, LenWidth, Reader, TlsListElement};
 use crate::enums::{
-    CipherSuite, ClientCertificateType, Compression, ExtensionType, HandshakeType, ProtocolVersion,
+    CipherSuite, ClientCertificateType, Compression, EcCurveType, ExtensionType, HandshakeType,
+    NamedGroup, ProtocolVersion,
 };
 use crate::error::InvalidMessage;
 
@@ -52,6 +59,159 @@ opaque_vec!(
     0xffff,
     "EncryptedPreMasterSecret"
 );
+
+opaque_vec!(
+    /// RFC 8422 §5.4 and §5.7: `opaque point <1..2^8-1>`, an encoded ECPoint
+    /// (for the NIST curves an X9.62 point, for x25519 the 32-byte u).
+    EcPoint,
+    U8,
+    1,
+    0xff,
+    "ECPoint"
+);
+
+opaque_vec!(
+    /// RFC 5246 §4.7: the `opaque signature<0..2^16-1>` of a
+    /// `digitally-signed` element.
+    SignatureBytes,
+    U16,
+    0,
+    0xffff,
+    "signature"
+);
+
+/// RFC 5246 §7.4.7: ClientKeyExchange's body, kept as bytes because its form
+/// depends on the negotiated key exchange (see the module notes). Encoding
+/// writes the bytes as they are.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientKeyExchangePayload(pub Vec<u8>);
+
+impl ClientKeyExchangePayload {
+    /// The RSA form's body (RFC 5246 §7.4.7.1).
+    pub fn from_rsa(epms: &EncryptedPreMasterSecret) -> Self {
+        Self(epms.get_encoding())
+    }
+
+    /// The ECDHE form's body (RFC 8422 §5.7: `ClientECDiffieHellmanPublic`).
+    pub fn from_ecdh(point: &EcPoint) -> Self {
+        Self(point.get_encoding())
+    }
+
+    /// Reads the body as the RSA form, exactly.
+    pub fn rsa(&self) -> Result<EncryptedPreMasterSecret, InvalidMessage> {
+        let mut r = Reader::new(&self.0);
+        let epms = EncryptedPreMasterSecret::read(&mut r)?;
+        r.expect_empty("ClientKeyExchange")?;
+        Ok(epms)
+    }
+
+    /// Reads the body as the ECDHE form, exactly. RFC 8422 §5.7: the point
+    /// is `<1..2^8-1>`, so an empty one is `EmptyVector("ECPoint")`.
+    pub fn ecdh(&self) -> Result<EcPoint, InvalidMessage> {
+        let mut r = Reader::new(&self.0);
+        let point = EcPoint::read(&mut r)?;
+        r.expect_empty("ClientKeyExchange")?;
+        Ok(point)
+    }
+}
+
+impl std::fmt::Debug for ClientKeyExchangePayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientKeyExchangePayload(")?;
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// RFC 8422 §5.4 `ServerECDHParams` with `curve_type` named_curve, the only
+/// type RFC 8422 keeps (explicit curves are deprecated; we decode neither).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerEcdhParams {
+    pub named_group: NamedGroup,
+    pub public: EcPoint,
+}
+
+impl Codec for ServerEcdhParams {
+    fn encode(&self, out: &mut Vec<u8>) {
+        EcCurveType::NamedCurve.encode(out);
+        self.named_group.encode(out);
+        self.public.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        if EcCurveType::read(r)? != EcCurveType::NamedCurve {
+            return Err(InvalidMessage::IllegalValue(
+                "ECCurveType: only named_curve (RFC 8422 §5.4)",
+            ));
+        }
+        Ok(Self {
+            named_group: NamedGroup::read(r)?,
+            public: EcPoint::read(r)?,
+        })
+    }
+}
+
+/// RFC 5246 §4.7 `digitally-signed struct`, in TLS 1.2's form: the
+/// algorithm, then the signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigitallySigned {
+    pub algorithm: SignatureAndHashAlgorithm,
+    pub signature: SignatureBytes,
+}
+
+impl Codec for DigitallySigned {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.algorithm.encode(out);
+        self.signature.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            algorithm: SignatureAndHashAlgorithm::read(r)?,
+            signature: SignatureBytes::read(r)?,
+        })
+    }
+}
+
+/// RFC 8422 §5.4 ServerKeyExchange for ECDHE_RSA and ECDHE_ECDSA: the
+/// params and `digitally-signed` over client_random ‖ server_random ‖ params.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerKeyExchangePayload {
+    pub params: ServerEcdhParams,
+    pub signed: DigitallySigned,
+}
+
+impl ServerKeyExchangePayload {
+    /// What the signature covers (RFC 8422 §5.4): `ClientHello.random ‖
+    /// ServerHello.random ‖ ServerECDHParams`.
+    pub fn signed_message(
+        client_random: &[u8; 32],
+        server_random: &[u8; 32],
+        params: &ServerEcdhParams,
+    ) -> Vec<u8> {
+        let mut m = Vec::with_capacity(64 + 4 + params.public.0.len());
+        m.extend_from_slice(client_random);
+        m.extend_from_slice(server_random);
+        params.encode(&mut m);
+        m
+    }
+}
+
+impl Codec for ServerKeyExchangePayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.params.encode(out);
+        self.signed.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            params: ServerEcdhParams::read(r)?,
+            signed: DigitallySigned::read(r)?,
+        })
+    }
+}
 
 opaque_vec!(
     /// RFC 5077 §3.3: `opaque ticket<0..2^16-1>`.
@@ -266,10 +426,13 @@ pub enum HandshakePayload {
     ClientHello(ClientHelloPayload),
     ServerHello(ServerHelloPayload),
     Certificate(CertificatePayload),
+    /// RFC 8422 §5.4 (the ECDHE form; see the module notes).
+    ServerKeyExchange(ServerKeyExchangePayload),
     CertificateRequest(CertificateRequestPayload),
     /// RFC 5246 §7.4.5: empty body.
     ServerHelloDone,
-    ClientKeyExchange(EncryptedPreMasterSecret),
+    /// The body, read by the state that knows the key exchange.
+    ClientKeyExchange(ClientKeyExchangePayload),
     /// RFC 5246 §7.4.9: `verify_data`, the whole body. Its length (12 for our
     /// suites) is checked by the state machine, not here.
     Finished(Vec<u8>),
@@ -285,6 +448,7 @@ impl HandshakePayload {
             Self::ClientHello(_) => HandshakeType::ClientHello,
             Self::ServerHello(_) => HandshakeType::ServerHello,
             Self::Certificate(_) => HandshakeType::Certificate,
+            Self::ServerKeyExchange(_) => HandshakeType::ServerKeyExchange,
             Self::CertificateRequest(_) => HandshakeType::CertificateRequest,
             Self::ServerHelloDone => HandshakeType::ServerHelloDone,
             Self::ClientKeyExchange(_) => HandshakeType::ClientKeyExchange,
@@ -301,8 +465,9 @@ impl HandshakePayload {
             Self::ClientHello(p) => p.encode(out),
             Self::ServerHello(p) => p.encode(out),
             Self::Certificate(p) => p.encode(out),
+            Self::ServerKeyExchange(p) => p.encode(out),
             Self::CertificateRequest(p) => p.encode(out),
-            Self::ClientKeyExchange(p) => p.encode(out),
+            Self::ClientKeyExchange(p) => out.extend_from_slice(&p.0),
             Self::Finished(body) | Self::Unknown(_, body) => out.extend_from_slice(body),
             Self::NewSessionTicket(p) => p.encode(out),
         }
@@ -315,12 +480,15 @@ impl HandshakePayload {
             HandshakeType::ClientHello => Self::ClientHello(ClientHelloPayload::read(r)?),
             HandshakeType::ServerHello => Self::ServerHello(ServerHelloPayload::read(r)?),
             HandshakeType::Certificate => Self::Certificate(CertificatePayload::read(r)?),
+            HandshakeType::ServerKeyExchange => {
+                Self::ServerKeyExchange(ServerKeyExchangePayload::read(r)?)
+            }
             HandshakeType::CertificateRequest => {
                 Self::CertificateRequest(CertificateRequestPayload::read(r)?)
             }
             HandshakeType::ServerHelloDone => Self::ServerHelloDone,
             HandshakeType::ClientKeyExchange => {
-                Self::ClientKeyExchange(EncryptedPreMasterSecret::read(r)?)
+                Self::ClientKeyExchange(ClientKeyExchangePayload(r.rest().to_vec()))
             }
             HandshakeType::Finished => Self::Finished(r.rest().to_vec()),
             HandshakeType::NewSessionTicket => {
@@ -777,34 +945,107 @@ mod tests {
         );
     }
 
+    fn cke(bytes: &[u8]) -> ClientKeyExchangePayload {
+        match decode_handshake(bytes).unwrap().payload {
+            HandshakePayload::ClientKeyExchange(c) => c,
+            other => panic!("not a ClientKeyExchange: {other:?}"),
+        }
+    }
+
     #[test]
     fn decodes_rsa_client_key_exchange() {
         // RFC 5246 §7.4.7.1: EncryptedPreMasterSecret with its 2-byte length.
         let bytes = [0x10, 0x00, 0x00, 0x06, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef];
         let msg = decode_handshake(&bytes).unwrap();
-        assert_eq!(
-            msg.payload,
-            HandshakePayload::ClientKeyExchange(EncryptedPreMasterSecret(vec![
-                0xde, 0xad, 0xbe, 0xef
-            ]))
-        );
         assert_eq!(msg.get_encoding(), bytes);
+        assert_eq!(
+            cke(&bytes).rsa(),
+            Ok(EncryptedPreMasterSecret(vec![0xde, 0xad, 0xbe, 0xef]))
+        );
     }
 
     #[test]
     fn rejects_malformed_client_key_exchange() {
         // RFC 5246 §7.4.7.1: the body is exactly the length-prefixed ciphertext.
         assert_eq!(
-            decode_handshake(&[0x10, 0x00, 0x00, 0x03, 0x00, 0x04, 0xde]),
+            cke(&[0x10, 0x00, 0x00, 0x03, 0x00, 0x04, 0xde]).rsa(),
             Err(InvalidMessage::MissingData("EncryptedPreMasterSecret"))
         );
         assert_eq!(
-            decode_handshake(&[0x10, 0x00, 0x00, 0x05, 0x00, 0x02, 0xaa, 0xbb, 0xcc]),
+            cke(&[0x10, 0x00, 0x00, 0x05, 0x00, 0x02, 0xaa, 0xbb, 0xcc]).rsa(),
             Err(InvalidMessage::TrailingData("ClientKeyExchange"))
         );
         assert_eq!(
-            decode_handshake(&[0x10, 0x00, 0x00, 0x01, 0x00]),
+            cke(&[0x10, 0x00, 0x00, 0x01, 0x00]).rsa(),
             Err(InvalidMessage::MissingData("u16"))
+        );
+    }
+
+    #[test]
+    fn reads_the_ecdhe_client_key_exchange_strictly() {
+        // RFC 8422 §5.7: `opaque point <1..2^8-1>`.
+        let bytes = [0x10, 0x00, 0x00, 0x04, 0x03, 0x04, 0x01, 0x02];
+        assert_eq!(cke(&bytes).ecdh(), Ok(EcPoint(vec![4, 1, 2])));
+        assert_eq!(
+            cke(&[0x10, 0x00, 0x00, 0x01, 0x00]).ecdh(),
+            Err(InvalidMessage::EmptyVector("ECPoint"))
+        );
+        assert_eq!(
+            cke(&[0x10, 0x00, 0x00, 0x00]).ecdh(),
+            Err(InvalidMessage::MissingData("u8"))
+        );
+        assert_eq!(
+            cke(&[0x10, 0x00, 0x00, 0x03, 0x01, 0xaa, 0xbb]).ecdh(),
+            Err(InvalidMessage::TrailingData("ClientKeyExchange"))
+        );
+        assert_eq!(
+            cke(&[0x10, 0x00, 0x00, 0x02, 0x02, 0xaa]).ecdh(),
+            Err(InvalidMessage::MissingData("ECPoint"))
+        );
+    }
+
+    #[test]
+    fn decodes_an_ecdhe_server_key_exchange_built_by_hand() {
+        // RFC 8422 §5.4: curve_type named_curve(3), x25519(29), a 2-byte
+        // point, then rsa_pkcs1_sha256 (04 01) and a 3-byte signature.
+        let bytes = [
+            0x0c, 0x00, 0x00, 0x0d, // server_key_exchange, length 13
+            0x03, 0x00, 0x1d, // named_curve x25519
+            0x02, 0xaa, 0xbb, // point
+            0x04, 0x01, // sha256, rsa
+            0x00, 0x03, 0x01, 0x02, 0x03, // signature
+        ];
+        let msg = decode_handshake(&bytes[..]).unwrap_or_else(|e| panic!("{e:?}"));
+        let HandshakePayload::ServerKeyExchange(ske) = &msg.payload else {
+            panic!("{msg:?}")
+        };
+        assert_eq!(ske.params.named_group, NamedGroup::x25519);
+        assert_eq!(ske.params.public, EcPoint(vec![0xaa, 0xbb]));
+        assert_eq!(ske.signed.signature, SignatureBytes(vec![1, 2, 3]));
+        assert_eq!(msg.get_encoding(), bytes);
+        // The signed message is client_random ‖ server_random ‖ params.
+        let m = ServerKeyExchangePayload::signed_message(&[1; 32], &[2; 32], &ske.params);
+        assert_eq!(&m[64..], &bytes[4..10]);
+        // RFC 8422 §5.4: explicit curves (1, 2) are not in use.
+        let mut explicit = bytes;
+        explicit[4] = 0x01;
+        assert_eq!(
+            decode_handshake(&explicit),
+            Err(InvalidMessage::IllegalValue(
+                "ECCurveType: only named_curve (RFC 8422 §5.4)"
+            ))
+        );
+        // An empty point, and a trailing byte.
+        assert_eq!(
+            decode_handshake(&[0x0c, 0, 0, 8, 3, 0, 0x1d, 0, 4, 1, 0, 0]),
+            Err(InvalidMessage::EmptyVector("ECPoint"))
+        );
+        let mut long = bytes.to_vec();
+        long[3] += 1;
+        long.push(0);
+        assert_eq!(
+            decode_handshake(&long),
+            Err(InvalidMessage::TrailingData("ServerKeyExchange"))
         );
     }
 
@@ -949,13 +1190,12 @@ mod tests {
 
     #[test]
     fn unknown_handshake_types_round_trip_unchanged() {
-        // RFC 5246 §7.4: ServerKeyExchange(12), CertificateVerify(15) and
-        // unassigned types have no decoder here (CertificateRequest(13) has:
-        // see the tests above).
+        // RFC 5246 §7.4: CertificateVerify(15) and unassigned types have no
+        // decoder here (ServerKeyExchange(12) and CertificateRequest(13)
+        // have: see the tests above).
         for bytes in [
-            &[0x0c, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03][..],
-            &[0x0c, 0x00, 0x00, 0x00],
-            &[0x0f, 0x00, 0x00, 0x02, 0x04, 0x01],
+            &[0x0f, 0x00, 0x00, 0x02, 0x04, 0x01][..],
+            &[0x0f, 0x00, 0x00, 0x00],
             &[0xfe, 0x00, 0x00, 0x01, 0xff],
         ] {
             let msg = decode_handshake(bytes).unwrap();

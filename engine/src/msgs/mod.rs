@@ -65,9 +65,11 @@ pub use extensions::{
     SignatureAndHashAlgorithm,
 };
 pub use handshake::{
-    Asn1Cert, CertificatePayload, CertificateRequestPayload, ClientHelloPayload, DistinguishedName,
+    Asn1Cert, CertificatePayload, CertificateRequestPayload, ClientHelloPayload,
+    ClientKeyExchangePayload, DigitallySigned, DistinguishedName, EcPoint,
     EncryptedPreMasterSecret, HandshakeMessagePayload, HandshakePayload, NewSessionTicketPayload,
-    Random, ServerHelloPayload, SessionId, Ticket,
+    Random, ServerEcdhParams, ServerHelloPayload, ServerKeyExchangePayload, SessionId,
+    SignatureBytes, Ticket,
 };
 
 /// Decodes exactly one handshake message (header and body) from `bytes`, as

@@ -56,15 +56,19 @@ impl MessageLimits {
     /// supported_signature_algorithms 2+(2^16-2) + certificate_authorities
     /// 2+(2^16-1).
     pub const MAX_CERTIFICATE_REQUEST: usize = (1 + 0xff) + (2 + 0xfffe) + (2 + 0xffff);
-    /// RFC 5246 §7.4.7.1: RSA `EncryptedPreMasterSecret`, 2+(2^16-1).
+    /// RFC 5246 §7.4.7.1: RSA `EncryptedPreMasterSecret`, 2+(2^16-1) (the
+    /// larger of the two forms; RFC 8422 §5.7's ECPoint is 1+(2^8-1)).
     pub const MAX_CLIENT_KEY_EXCHANGE: usize = 2 + 0xffff;
+    /// RFC 8422 §5.4 ServerKeyExchange: curve_type 1 + named curve 2 +
+    /// point 1+(2^8-1) + SignatureAndHashAlgorithm 2 + signature 2+(2^16-1).
+    pub const MAX_SERVER_KEY_EXCHANGE: usize = 1 + 2 + (1 + 0xff) + 2 + (2 + 0xffff);
     /// RFC 5077 §3.3 NewSessionTicket: lifetime 4 + ticket 2+(2^16-1).
     pub const MAX_NEW_SESSION_TICKET: usize = 4 + 2 + 0xffff;
     /// RFC 5246 §7.4.9: verify_data is 12 bytes for our suites; the cap only
     /// bounds memory (OpenSSL's FINISHED_MAX_LENGTH), so a Finished of 13 to
     /// 64 bytes still gets the state's precise `TrailingData("verify_data")`.
     pub const MAX_FINISHED: usize = 64;
-    /// Types no state of ours awaits (ServerKeyExchange, CertificateVerify,
+    /// Types no state of ours awaits (CertificateVerify,
     /// CertificateStatus, unassigned ones): the connection refuses them as
     /// unexpected before their length matters; this cap (the former single
     /// 64 KiB cap) serves standalone users of the joiner, such as the
@@ -80,6 +84,7 @@ impl MessageLimits {
             HandshakeType::Certificate => self.certificate,
             HandshakeType::CertificateRequest => Self::MAX_CERTIFICATE_REQUEST,
             HandshakeType::ClientKeyExchange => Self::MAX_CLIENT_KEY_EXCHANGE,
+            HandshakeType::ServerKeyExchange => Self::MAX_SERVER_KEY_EXCHANGE,
             HandshakeType::NewSessionTicket => Self::MAX_NEW_SESSION_TICKET,
             HandshakeType::Finished => Self::MAX_FINISHED,
             _ => Self::MAX_OTHER,

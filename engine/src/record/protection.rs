@@ -90,6 +90,115 @@ impl RecordAead for GcmKey {
     }
 }
 
+/// ChaCha20-Poly1305 (RFC 8439) for the RFC 7905 suites: a 32-byte key,
+/// the 12-byte nonce given per record, a 16-byte tag.
+pub struct ChaChaKey(Box<chacha20poly1305::ChaCha20Poly1305>);
+
+impl ChaChaKey {
+    pub fn new(key: &[u8]) -> Result<Self, Error> {
+        use chacha20poly1305::KeyInit as _;
+        chacha20poly1305::ChaCha20Poly1305::new_from_slice(key)
+            .map(|k| Self(Box::new(k)))
+            .map_err(|_| Error::Internal("ChaCha20-Poly1305 key must be 32 bytes"))
+    }
+}
+
+impl fmt::Debug for ChaChaKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChaChaKey(..)")
+    }
+}
+
+impl RecordAead for ChaChaKey {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], Error> {
+        use chacha20poly1305::AeadInOut as _;
+        let nonce = Array::from(*nonce);
+        let tag = self
+            .0
+            .encrypt_inout_detached(&nonce, aad, buf.into())
+            .map_err(|_| Error::Internal("ChaCha20-Poly1305 input too long"))?;
+        Ok(tag.into())
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), Error> {
+        use chacha20poly1305::AeadInOut as _;
+        let nonce = Array::from(*nonce);
+        let tag = Array::from(*tag);
+        self.0
+            .decrypt_inout_detached(&nonce, aad, buf.into(), &tag)
+            .map_err(|_| Error::DecryptError)
+    }
+}
+
+/// RFC 7905 §2: the per-record nonce is the 12-byte fixed IV XOR the
+/// 64-bit sequence number, left-padded with zeros; nothing is sent.
+pub fn chacha_nonce(iv: &[u8; 12], seq: u64) -> [u8; 12] {
+    let mut n = *iv;
+    for (b, s) in n[4..].iter_mut().zip(seq.to_be_bytes()) {
+        *b ^= s;
+    }
+    n
+}
+
+/// Seals a ChaCha20-Poly1305 record: `ciphertext ‖ tag`, no explicit nonce
+/// (RFC 7905 §2), the same additional data as AES-GCM (RFC 5246 §6.2.3.3).
+pub fn seal_chacha_record(
+    key: &dyn RecordAead,
+    iv: &[u8; 12],
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let len = u16::try_from(plaintext.len())
+        .map_err(|_| Error::Internal("record plaintext longer than 2^16-1"))?;
+    let ad = additional_data(seq, typ, version, len);
+    let mut out = Vec::with_capacity(plaintext.len() + TAG_LEN);
+    out.extend_from_slice(plaintext);
+    let tag = key.seal_in_place(&chacha_nonce(iv, seq), &ad, &mut out)?;
+    out.extend_from_slice(&tag);
+    Ok(out)
+}
+
+/// Opens a ChaCha20-Poly1305 record with the same limits as [`open_record`].
+pub fn open_chacha_record(
+    key: &dyn RecordAead,
+    iv: &[u8; 12],
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    fragment: &[u8],
+) -> Result<Vec<u8>, Error> {
+    if fragment.len() > MAX_CIPHERTEXT_LEN {
+        return Err(InvalidMessage::CiphertextRecordTooLarge(fragment.len()).into());
+    }
+    let ct_len = fragment
+        .len()
+        .checked_sub(TAG_LEN)
+        .ok_or(Error::DecryptError)?;
+    let (ct, tag) = fragment.split_at(ct_len);
+    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::DecryptError)?;
+    let len = u16::try_from(ct_len).map_err(|_| Error::DecryptError)?;
+    let ad = additional_data(seq, typ, version, len);
+    let mut out = ct.to_vec();
+    key.open_in_place(&chacha_nonce(iv, seq), &ad, &mut out, tag)?;
+    if out.len() > MAX_PLAINTEXT_LEN {
+        return Err(InvalidMessage::PlaintextRecordTooLarge(out.len()).into());
+    }
+    Ok(out)
+}
+
 impl fmt::Debug for GcmKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
@@ -275,14 +384,27 @@ impl Sequence {
 #[derive(Debug)]
 struct DirectionKeys {
     aead: Box<dyn RecordAead>,
-    salt: [u8; SALT_LEN],
+    nonces: Nonces,
     seq: Sequence,
+}
+
+/// How a direction forms its nonces.
+#[derive(Clone, Copy, Debug)]
+enum Nonces {
+    /// RFC 5288 §3: salt ‖ explicit nonce (the sequence number, sent).
+    Gcm([u8; SALT_LEN]),
+    /// RFC 7905 §2: fixed IV XOR sequence number, nothing sent.
+    ChaCha([u8; 12]),
 }
 
 impl DirectionKeys {
     /// The default AEAD ([`GcmKey`]), next record number `seq`.
     fn gcm(key: &[u8], salt: [u8; SALT_LEN], seq: u64) -> Result<Self, Error> {
-        Ok(Self::new(Box::new(GcmKey::new(key)?), salt, seq))
+        Ok(Self::new(
+            Box::new(GcmKey::new(key)?),
+            Nonces::Gcm(salt),
+            seq,
+        ))
     }
 
     /// `crypto`'s AEAD, for a fresh connection state (RFC 5246 §6.1: 0).
@@ -291,13 +413,26 @@ impl DirectionKeys {
         key: &[u8],
         salt: [u8; SALT_LEN],
     ) -> Result<Self, Error> {
-        Ok(Self::new(crypto.record_aead(key)?, salt, 0))
+        Ok(Self::new(crypto.record_aead(key)?, Nonces::Gcm(salt), 0))
     }
 
-    fn new(aead: Box<dyn RecordAead>, salt: [u8; SALT_LEN], seq: u64) -> Self {
+    /// `crypto`'s ChaCha20-Poly1305, for a fresh connection state.
+    fn chacha_with_crypto(
+        crypto: &dyn CryptoProvider,
+        key: &[u8],
+        iv: [u8; 12],
+    ) -> Result<Self, Error> {
+        Ok(Self::new(
+            crypto.chacha20_poly1305(key)?,
+            Nonces::ChaCha(iv),
+            0,
+        ))
+    }
+
+    fn new(aead: Box<dyn RecordAead>, nonces: Nonces, seq: u64) -> Self {
         Self {
             aead,
-            salt,
+            nonces,
             seq: Sequence(Some(seq)),
         }
     }
@@ -328,6 +463,15 @@ impl RecordSealer {
         DirectionKeys::with_crypto(crypto, key, salt).map(Self)
     }
 
+    /// ChaCha20-Poly1305 (RFC 7905) with the 12-byte fixed IV, from `crypto`.
+    pub fn chacha_with_crypto(
+        crypto: &dyn CryptoProvider,
+        key: &[u8],
+        iv: [u8; 12],
+    ) -> Result<Self, Error> {
+        DirectionKeys::chacha_with_crypto(crypto, key, iv).map(Self)
+    }
+
     /// Seals one record's plaintext (≤ 2^14 bytes) into its fragment, using
     /// the sequence number as the explicit nonce (unique per key, as RFC
     /// 5288 §3 requires). Fails once the sequence number would wrap.
@@ -347,15 +491,18 @@ impl RecordSealer {
             .seq
             .take()
             .ok_or(Error::InappropriateState("write sequence number exhausted"))?;
-        seal_record(
-            &*k.aead,
-            &k.salt,
-            &seq.to_be_bytes(),
-            seq,
-            typ,
-            version,
-            plaintext,
-        )
+        match &k.nonces {
+            Nonces::Gcm(salt) => seal_record(
+                &*k.aead,
+                salt,
+                &seq.to_be_bytes(),
+                seq,
+                typ,
+                version,
+                plaintext,
+            ),
+            Nonces::ChaCha(iv) => seal_chacha_record(&*k.aead, iv, seq, typ, version, plaintext),
+        }
     }
 }
 
@@ -384,6 +531,15 @@ impl RecordOpener {
         DirectionKeys::with_crypto(crypto, key, salt).map(Self)
     }
 
+    /// ChaCha20-Poly1305 (RFC 7905) with the 12-byte fixed IV, from `crypto`.
+    pub fn chacha_with_crypto(
+        crypto: &dyn CryptoProvider,
+        key: &[u8],
+        iv: [u8; 12],
+    ) -> Result<Self, Error> {
+        DirectionKeys::chacha_with_crypto(crypto, key, iv).map(Self)
+    }
+
     /// Opens one record's fragment (any explicit nonce). The sequence number
     /// advances only on success: a failure is fatal to the connection.
     pub fn open(
@@ -397,7 +553,10 @@ impl RecordOpener {
         let seq = next
             .take()
             .ok_or(Error::InappropriateState("read sequence number exhausted"))?;
-        let plaintext = open_record(&*k.aead, &k.salt, seq, typ, version, fragment)?;
+        let plaintext = match &k.nonces {
+            Nonces::Gcm(salt) => open_record(&*k.aead, salt, seq, typ, version, fragment)?,
+            Nonces::ChaCha(iv) => open_chacha_record(&*k.aead, iv, seq, typ, version, fragment)?,
+        };
         k.seq = next;
         Ok(plaintext)
     }
@@ -648,5 +807,83 @@ mod tests {
         );
         let sealed = gcm_seal(&key, &[0; 12], b"ad", b"").unwrap();
         assert_eq!(gcm_open(&key, &[0; 12], b"ad", &sealed).unwrap(), b"");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod chacha_tests {
+    use super::*;
+
+    #[test]
+    fn rfc8439_aead_vector_through_the_record_aead() {
+        // RFC 8439 §2.8.2: key 80..9f, nonce 07000000 40414243 44454647,
+        // AAD 50515253 c0c1c2c3c4c5c6c7, the "Ladies and Gentlemen" text.
+        let key: Vec<u8> = (0x80..=0x9f).collect();
+        let nonce: [u8; 12] = hex::decode("070000004041424344454647")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let aad = hex::decode("50515253c0c1c2c3c4c5c6c7").unwrap();
+        let mut buf = b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.".to_vec();
+        let k = ChaChaKey::new(&key).unwrap();
+        let tag = k.seal_in_place(&nonce, &aad, &mut buf).unwrap();
+        assert_eq!(hex::encode(&buf[..16]), "d31a8d34648e60db7b86afbc53ef7ec2");
+        assert_eq!(hex::encode(tag), "1ae10b594f09e26a7e902ecbd0600691");
+        k.open_in_place(&nonce, &aad, &mut buf, &tag).unwrap();
+        assert!(buf.starts_with(b"Ladies"));
+        let mut bad = tag;
+        bad[0] ^= 1;
+        assert_eq!(
+            k.open_in_place(&nonce, &aad, &mut buf, &bad),
+            Err(Error::DecryptError)
+        );
+        assert!(ChaChaKey::new(&[0; 16]).is_err());
+    }
+
+    #[test]
+    fn rfc7905_nonce_is_the_iv_xor_the_padded_sequence_number() {
+        let iv = [0xffu8; 12];
+        let n = chacha_nonce(&iv, 0x0102_0304_0506_0708);
+        assert_eq!(hex::encode(n), "fffffffffefdfcfbfaf9f8f7");
+        assert_eq!(chacha_nonce(&iv, 0), iv);
+    }
+
+    #[test]
+    fn chacha_records_round_trip_and_refuse_tampering_and_reordering() {
+        let crypto = crate::provider::RustCrypto;
+        let mut sealer = RecordSealer::chacha_with_crypto(&crypto, &[7; 32], [9; 12]).unwrap();
+        let mut opener = RecordOpener::chacha_with_crypto(&crypto, &[7; 32], [9; 12]).unwrap();
+        let v = ProtocolVersion::TLSv1_2;
+        let a = sealer
+            .seal(ContentType::ApplicationData, v, b"one")
+            .unwrap();
+        let b = sealer
+            .seal(ContentType::ApplicationData, v, b"two")
+            .unwrap();
+        assert_eq!(a.len(), 3 + TAG_LEN);
+        // Out of order: b under sequence number 0 fails.
+        assert_eq!(
+            opener.open(ContentType::ApplicationData, v, &b),
+            Err(Error::DecryptError)
+        );
+        assert_eq!(
+            opener.open(ContentType::ApplicationData, v, &a).unwrap(),
+            b"one"
+        );
+        let mut t = b.clone();
+        t[0] ^= 1;
+        assert_eq!(
+            opener.open(ContentType::ApplicationData, v, &t),
+            Err(Error::DecryptError)
+        );
+        assert_eq!(
+            opener.open(ContentType::ApplicationData, v, &b).unwrap(),
+            b"two"
+        );
+        assert_eq!(
+            opener.open(ContentType::ApplicationData, v, &[0; 15]),
+            Err(Error::DecryptError)
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! The client's handshake: ClientHello sent at start → ExpectServerHello →
-//! (full) ExpectCertificate → ExpectServerHelloDone (which also takes one
-//! CertificateRequest) → ExpectCcs → ExpectFinished → Traffic, or (resumed)
-//! ExpectCcs → ExpectFinished → Traffic.
+//! (full) ExpectCertificate → (ECDHE) ExpectServerKeyExchange →
+//! ExpectServerHelloDone (which also takes one CertificateRequest) →
+//! ExpectCcs → ExpectFinished → Traffic, or (resumed) ExpectCcs →
+//! ExpectFinished → Traffic.
 
 use super::{
     derive_keys, master_secret, our_finished, require_handshake, suite_params, ExpectCcs,
@@ -10,16 +11,50 @@ use super::{
 use super::{Awaits, Message, State, StateId};
 use crate::config::{ClientConfig, Session};
 use crate::conn::{Context, Core};
-use crate::crypto::{self, Premaster};
+use crate::crypto::kx::SharedSecret;
+use crate::crypto::sig::{Scheme, SigError, SpkiKey};
+use crate::crypto::{self, KeyExchange, Premaster};
 use crate::enums::{
-    Compression, HandshakeType, HashAlgorithm, ProtocolVersion, ServerNameType, SignatureAlgorithm,
+    Compression, EcPointFormat, HandshakeType, HashAlgorithm, ProtocolVersion, ServerNameType,
+    SignatureAlgorithm,
 };
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::{
-    ClientExtension, ClientHelloPayload, EncryptedPreMasterSecret, HandshakeMessagePayload,
-    HandshakePayload, HostName, Random, RenegotiatedConnection, ServerExtension, ServerName,
-    SessionId, SignatureAndHashAlgorithm,
+    ClientExtension, ClientHelloPayload, ClientKeyExchangePayload, EcPoint,
+    EncryptedPreMasterSecret, HandshakeMessagePayload, HandshakePayload, HostName, Random,
+    RenegotiatedConnection, ServerExtension, ServerKeyExchangePayload, ServerName, SessionId,
+    SignatureAndHashAlgorithm,
 };
+
+/// Whether `config` offers an ECDHE suite: only then do supported_groups
+/// and ec_point_formats go out, and signature_algorithms list every scheme
+/// we verify. Otherwise the ClientHello is byte for byte what it was before
+/// ECDHE (RSA PKCS#1 v1.5 with SHA-256/384/512 only).
+fn offers_ecdhe(config: &ClientConfig) -> bool {
+    config
+        .suites
+        .iter()
+        .any(|s| crypto::SuiteParams::for_suite(*s).is_some_and(|p| p.kx == KeyExchange::Ecdhe))
+}
+
+/// The signature_algorithms we offer (RFC 5246 §7.4.1.4.1).
+fn offered_schemes(config: &ClientConfig) -> Vec<SignatureAndHashAlgorithm> {
+    if offers_ecdhe(config) {
+        Scheme::ALL.iter().map(|s| s.to_wire()).collect()
+    } else {
+        [
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha384,
+            HashAlgorithm::Sha512,
+        ]
+        .into_iter()
+        .map(|hash| SignatureAndHashAlgorithm {
+            hash,
+            signature: SignatureAlgorithm::Rsa,
+        })
+        .collect()
+    }
+}
 use std::sync::Arc;
 
 /// Sends the ClientHello and returns the state awaiting ServerHello.
@@ -46,19 +81,16 @@ pub(crate) fn start(
     exts.push(ClientExtension::RenegotiationInfo(RenegotiatedConnection(
         Vec::new(),
     )));
-    exts.push(ClientExtension::SignatureAlgorithms(
-        [
-            HashAlgorithm::Sha256,
-            HashAlgorithm::Sha384,
-            HashAlgorithm::Sha512,
-        ]
-        .into_iter()
-        .map(|hash| SignatureAndHashAlgorithm {
-            hash,
-            signature: SignatureAlgorithm::Rsa,
-        })
-        .collect(),
-    ));
+    exts.push(ClientExtension::SignatureAlgorithms(offered_schemes(
+        &config,
+    )));
+    if offers_ecdhe(&config) {
+        // RFC 8422 §5.1: the groups we accept, and uncompressed points only.
+        exts.push(ClientExtension::SupportedGroups(config.groups.clone()));
+        exts.push(ClientExtension::EcPointFormats(vec![
+            EcPointFormat::Uncompressed,
+        ]));
+    }
     let hello = ClientHelloPayload {
         client_version: ProtocolVersion::TLSv1_2,
         random: Random(random),
@@ -127,6 +159,13 @@ impl State for ExpectServerHello {
                     }
                 }
                 ServerExtension::ServerNameAck if self.sent_sni => {}
+                // RFC 8422 §5.2: allowed when we offered it; its list, like
+                // ours, must include uncompressed (§5.1.2).
+                ServerExtension::EcPointFormats(f) if offers_ecdhe(&self.config) => {
+                    if !f.contains(&EcPointFormat::Uncompressed) {
+                        return Err(PeerMisbehaved::UncompressedPointFormatMissing.into());
+                    }
+                }
                 other => {
                     return Err(PeerMisbehaved::UnsolicitedExtension(other.ext_type().0).into())
                 }
@@ -199,14 +238,114 @@ impl State for ExpectCertificate {
         self.config
             .verifier
             .verify(&chain, &self.server_name, cx.now)?;
-        let server_key = crate::pki::leaf_public_key(leaf)?;
         cx.core.log_local("certificate chain verified", &[]);
+        match self.neg.params.kx {
+            KeyExchange::Rsa => {
+                let server_key = crate::pki::leaf_public_key(leaf)?;
+                Ok(Box::new(ExpectServerHelloDone {
+                    neg: self.neg,
+                    kx: ClientKx::Rsa(server_key),
+                    certificate_requested: false,
+                }))
+            }
+            KeyExchange::Ecdhe => {
+                // The leaf's key signs ServerKeyExchange; it must be of the
+                // suite's kind (RFC 8422 §5.3: ECDSA-capable for
+                // ECDHE_ECDSA, RSA for ECDHE_RSA).
+                let spki = crypto::sig::leaf_spki(leaf)?;
+                let kind = SpkiKey::from_der(&spki)
+                    .map_err(|_| PeerMisbehaved::CertificateKeyMismatch)?
+                    .kind();
+                if kind != self.neg.params.auth {
+                    return Err(PeerMisbehaved::CertificateKeyMismatch.into());
+                }
+                Ok(Box::new(ExpectServerKeyExchange {
+                    config: self.config,
+                    neg: self.neg,
+                    spki,
+                }))
+            }
+        }
+    }
+}
+
+/// Awaits ServerKeyExchange in an ECDHE suite (RFC 8422 §5.4): it must
+/// follow Certificate; a ServerHelloDone or CertificateRequest instead is
+/// `unexpected_message` (RFC 5246 §7.4.3: the message "will be sent
+/// immediately after the server Certificate message" for ECDHE).
+struct ExpectServerKeyExchange {
+    config: Arc<ClientConfig>,
+    neg: Negotiated,
+    /// The leaf's SubjectPublicKeyInfo, DER.
+    spki: Vec<u8>,
+}
+
+impl State for ExpectServerKeyExchange {
+    fn id(&self) -> StateId {
+        StateId::ExpectServerKeyExchange
+    }
+
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "ServerKeyExchange",
+            handshake: &[HandshakeType::ServerKeyExchange],
+        }
+    }
+
+    fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
+        let ske = require_handshake!(cx, m, "ServerKeyExchange",
+            HandshakePayload::ServerKeyExchange(ske) => ske);
+        let group = ske.params.named_group;
+        // RFC 8422 §5.4: the curve must be one we offered.
+        if !self.config.groups.contains(&group) || crypto::kx::share_len(group).is_none() {
+            return Err(PeerMisbehaved::GroupNotOffered(group).into());
+        }
+        // RFC 5246 §7.4.1.4.1: a pair we offered, for the leaf's key kind.
+        let alg = ske.signed.algorithm;
+        let scheme = Scheme::from_wire(alg)
+            .filter(|s| {
+                s.key_kind() == self.neg.params.auth && offered_schemes(&self.config).contains(&alg)
+            })
+            .ok_or(PeerMisbehaved::SignatureAlgorithmNotOffered(alg))?;
+        let message = ServerKeyExchangePayload::signed_message(
+            &self.neg.client_random,
+            &self.neg.server_random,
+            &ske.params,
+        );
+        cx.core
+            .provider
+            .crypto()
+            .verify_signature(&self.spki, scheme, &message, &ske.signed.signature.0)
+            .map_err(|e| match e {
+                SigError::BadSignature => PeerMisbehaved::BadServerKeyExchangeSignature,
+                SigError::WrongKeyKind => PeerMisbehaved::SignatureAlgorithmNotOffered(alg),
+                SigError::UnsupportedKey => PeerMisbehaved::CertificateKeyMismatch,
+            })?;
+        cx.core
+            .log_local("ServerKeyExchange signature verified", &[]);
+        // Our share, and the shared secret now: the server's point is
+        // validated (RFC 8422 §5.11) before we answer anything.
+        let seed: [u8; 32] = cx.core.provider.array();
+        let kx = cx.core.provider.crypto().key_exchange(group, &seed)?;
+        let share = kx.public_share().to_vec();
+        let shared = kx.complete(&ske.params.public.0)?;
         Ok(Box::new(ExpectServerHelloDone {
             neg: self.neg,
-            server_key,
+            kx: ClientKx::Ecdhe { share, shared },
             certificate_requested: false,
         }))
     }
+}
+
+/// What the client's ClientKeyExchange will carry.
+enum ClientKx {
+    /// The server's RSA key, to encrypt a fresh premaster to.
+    Rsa(rsa::PublicKey),
+    /// Our ECDH share and the secret already agreed with the server's.
+    Ecdhe {
+        share: Vec<u8>,
+        shared: SharedSecret,
+    },
 }
 
 /// Awaits ServerHelloDone; before it, RFC 5246 §7.4.4 places at most one
@@ -216,7 +355,7 @@ impl State for ExpectCertificate {
 /// (or anywhere else) is `unexpected_message`.
 struct ExpectServerHelloDone {
     neg: Negotiated,
-    server_key: rsa::PublicKey,
+    kx: ClientKx,
     /// A CertificateRequest came: RFC 5246 §7.4.6, "If no suitable
     /// certificate is available, the client MUST send a certificate message
     /// containing no certificates", as the first message after
@@ -278,19 +417,36 @@ impl State for ExpectServerHelloDone {
                     crate::msgs::CertificatePayload(Vec::new()),
                 )))?;
         }
-        // RFC 5246 §7.4.7.1: the premaster starts with the version we offered.
-        let mut pm: [u8; crypto::rsa_kx::PREMASTER_LEN] = cx.core.provider.array();
-        pm[..2].copy_from_slice(&ProtocolVersion::TLSv1_2.0.to_be_bytes());
-        let premaster = Premaster::from_bytes(pm);
-        let encrypted = crypto::encrypt_premaster(
-            &self.server_key,
-            premaster.as_bytes(),
-            &mut cx.core.provider,
-        )?;
-        cx.core.send_handshake(HandshakeMessagePayload::new(
-            HandshakePayload::ClientKeyExchange(EncryptedPreMasterSecret(encrypted)),
-        ))?;
-        let master = Arc::new(master_secret(cx, &self.neg, &premaster));
+        let master = match self.kx {
+            ClientKx::Rsa(server_key) => {
+                // RFC 5246 §7.4.7.1: the premaster starts with the version
+                // we offered.
+                let mut pm: [u8; crypto::rsa_kx::PREMASTER_LEN] = cx.core.provider.array();
+                pm[..2].copy_from_slice(&ProtocolVersion::TLSv1_2.0.to_be_bytes());
+                let premaster = Premaster::from_bytes(pm);
+                let encrypted = crypto::encrypt_premaster(
+                    &server_key,
+                    premaster.as_bytes(),
+                    &mut cx.core.provider,
+                )?;
+                cx.core.send_handshake(HandshakeMessagePayload::new(
+                    HandshakePayload::ClientKeyExchange(ClientKeyExchangePayload::from_rsa(
+                        &EncryptedPreMasterSecret(encrypted),
+                    )),
+                ))?;
+                master_secret(cx, &self.neg, &premaster)
+            }
+            ClientKx::Ecdhe { share, shared } => {
+                // RFC 8422 §5.7: our ephemeral point.
+                cx.core.send_handshake(HandshakeMessagePayload::new(
+                    HandshakePayload::ClientKeyExchange(ClientKeyExchangePayload::from_ecdh(
+                        &EcPoint(share),
+                    )),
+                ))?;
+                master_secret(cx, &self.neg, &shared)
+            }
+        };
+        let master = Arc::new(master);
         let keys = derive_keys(cx, &self.neg, &master)?;
         cx.core.pending_read = Some(keys.theirs);
         cx.core.send_ccs(keys.ours)?;

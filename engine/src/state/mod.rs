@@ -196,23 +196,49 @@ pub(crate) fn derive_keys(
     neg: &Negotiated,
     master: &std::sync::Arc<crate::crypto::MasterSecret>,
 ) -> Result<Keys, Error> {
+    use crate::crypto::keys::{FIXED_IV_LEN, MAX_IV_LEN};
+    use crate::crypto::Aead;
     use crate::record::protection::{RecordOpener, RecordSealer};
     let crypto = cx.core.provider.crypto();
-    let kb = crate::crypto::KeySchedule::new(crypto, neg.params.prf_hash).key_block(
+    let iv_len = match neg.params.aead {
+        Aead::AesGcm => FIXED_IV_LEN,
+        Aead::ChaCha20Poly1305 => MAX_IV_LEN,
+    };
+    let kb = crate::crypto::KeySchedule::new(crypto, neg.params.prf_hash).key_block_with_iv(
         master,
         &neg.client_random,
         &neg.server_random,
         neg.params.key_len,
+        iv_len,
     )?;
-    let client = (kb.client_write_key(), *kb.client_write_iv());
-    let server = (kb.server_write_key(), *kb.server_write_iv());
+    let client = (kb.client_write_key(), kb.client_iv());
+    let server = (kb.server_write_key(), kb.server_iv());
     let (ours, theirs) = match cx.core.side {
         crate::conn::Side::Client => (client, server),
         crate::conn::Side::Server => (server, client),
     };
-    let keys = Keys {
-        ours: RecordSealer::with_crypto(crypto, ours.0, ours.1)?,
-        theirs: RecordOpener::with_crypto(crypto, theirs.0, theirs.1)?,
+    let bad_iv = |_| Error::Internal("fixed IV of the wrong length");
+    let keys = match neg.params.aead {
+        Aead::AesGcm => Keys {
+            ours: RecordSealer::with_crypto(crypto, ours.0, ours.1.try_into().map_err(bad_iv)?)?,
+            theirs: RecordOpener::with_crypto(
+                crypto,
+                theirs.0,
+                theirs.1.try_into().map_err(bad_iv)?,
+            )?,
+        },
+        Aead::ChaCha20Poly1305 => Keys {
+            ours: RecordSealer::chacha_with_crypto(
+                crypto,
+                ours.0,
+                ours.1.try_into().map_err(bad_iv)?,
+            )?,
+            theirs: RecordOpener::chacha_with_crypto(
+                crypto,
+                theirs.0,
+                theirs.1.try_into().map_err(bad_iv)?,
+            )?,
+        },
     };
     cx.core
         .log_local("master_secret", master.as_bytes().as_slice());
@@ -381,7 +407,7 @@ impl State for ExpectFinished {
 pub(crate) fn master_secret(
     cx: &mut Context<'_>,
     neg: &Negotiated,
-    premaster: &crate::crypto::Premaster,
+    premaster: &dyn crate::crypto::keys::PremasterSecret,
 ) -> crate::crypto::MasterSecret {
     let hash = neg.params.prf_hash;
     if neg.extended_master_secret {

@@ -3,10 +3,16 @@
 //! whose PRF is all zero, and [`ClearRsaKey`], an RSA key that does nothing.
 //! With them a fuzzer's bytes get past record protection and Finished, so
 //! the states after the handshake are reachable, while every length, order
-//! and padding check stays the engine's real one.
+//! and padding check stays the engine's real one. ECDH and signature
+//! verification are the real RustCrypto ones: a fuzzer reaches the ECDHE
+//! states only with real points and signatures (the fuzz scenarios use RSA
+//! key exchange).
 
+use gauntlet_engine::crypto::kx::{ActiveKeyExchange, RustCryptoKx};
 use gauntlet_engine::crypto::rsa_kx::{Pkcs1Plaintext, RsaDecrypt};
+use gauntlet_engine::crypto::sig::{Scheme, SigError};
 use gauntlet_engine::crypto::PrfHash;
+use gauntlet_engine::enums::NamedGroup;
 use gauntlet_engine::provider::{CryptoProvider, RecordAead};
 use gauntlet_engine::record::protection::TAG_LEN;
 use gauntlet_engine::{Error, Provider};
@@ -30,6 +36,31 @@ impl CryptoProvider for NoSecurity {
             16 | 32 => Ok(Box::new(NullAead)),
             _ => Err(Error::Internal("AES-GCM key must be 16 or 32 bytes")),
         }
+    }
+
+    fn chacha20_poly1305(&self, key: &[u8]) -> Result<Box<dyn RecordAead>, Error> {
+        match key.len() {
+            32 => Ok(Box::new(NullAead)),
+            _ => Err(Error::Internal("ChaCha20-Poly1305 key must be 32 bytes")),
+        }
+    }
+
+    fn key_exchange(
+        &self,
+        group: NamedGroup,
+        seed: &[u8; 32],
+    ) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+        RustCryptoKx.start(group, seed)
+    }
+
+    fn verify_signature(
+        &self,
+        spki: &[u8],
+        scheme: Scheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SigError> {
+        gauntlet_engine::crypto::sig::verify(spki, scheme, message, signature)
     }
 }
 

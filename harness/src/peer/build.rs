@@ -97,8 +97,8 @@ mod tests {
     use super::*;
     use gauntlet_engine::codec::Codec;
     use gauntlet_engine::msgs::{
-        Asn1Cert, CertificatePayload, EncryptedPreMasterSecret, HandshakeMessagePayload,
-        HandshakePayload,
+        Asn1Cert, CertificatePayload, ClientKeyExchangePayload, EncryptedPreMasterSecret,
+        HandshakeMessagePayload, HandshakePayload,
     };
 
     #[test]
@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(
             client_key_exchange(&[9; 5]),
             enc(HandshakePayload::ClientKeyExchange(
-                EncryptedPreMasterSecret(vec![9; 5])
+                ClientKeyExchangePayload::from_rsa(&EncryptedPreMasterSecret(vec![9; 5]))
             ))
         );
         assert_eq!(

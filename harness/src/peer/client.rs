@@ -13,11 +13,12 @@ use super::rules::{self, EMPTY_RENEGOTIATION_INFO_SCSV};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Protect, Wire};
 use super::{apply_mutation, hash_theirs, keys, HsMsg, Milestone, Mutation, Outcome};
+use gauntlet_engine::crypto::keys::PremasterSecret;
 use gauntlet_engine::crypto::{self, PrfHash, SuiteParams};
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
 };
-use gauntlet_engine::msgs::{decode_handshake, HandshakePayload};
+use gauntlet_engine::msgs::{decode_handshake, HandshakePayload, ServerKeyExchangePayload};
 use gauntlet_engine::Provider;
 use std::time::Duration;
 
@@ -54,6 +55,25 @@ pub enum PremasterBug {
     CiphertextShorter,
     /// The ciphertext with a 0x00 byte appended.
     CiphertextLonger,
+}
+
+/// How the ECDHE ClientKeyExchange point is malformed (RFC 8422 §5.7,
+/// §5.11). `OffCurve` and `Compressed` exist only for the NIST curves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointBug {
+    /// `04 ‖ X ‖ Y'` with the last byte of Y flipped: not on the curve.
+    OffCurve,
+    /// NIST: the encoded point at infinity (the single byte 0x00);
+    /// x25519: u = 0, whose shared secret is all zero (RFC 7748 §6.1).
+    Identity,
+    /// The right point with its last byte removed.
+    Short,
+    /// The right point with a 0x00 appended.
+    Long,
+    /// `02/03 ‖ X`: X9.62 compressed form, which RFC 8422 §5.1.2 retires.
+    Compressed,
+    /// A zero-length point (`point<1..2^8-1>` forbids it).
+    Empty,
 }
 
 /// What happens to ChangeCipherSpec. `Early` and `InsideFragmentedMessage`
@@ -131,6 +151,18 @@ pub struct ClientBugs {
     pub ccs: CcsBug,
     /// If set, the premaster is malformed this way.
     pub premaster: Option<PremasterBug>,
+    /// If set, the ECDHE ClientKeyExchange point is malformed this way.
+    pub point: Option<PointBug>,
+    /// If set, ec_point_formats carries this list (raw) instead of
+    /// [uncompressed] (sent only with an ECDHE suite).
+    pub point_formats: Option<Vec<u8>>,
+    /// supported_groups, if set, replaces [x25519, secp256r1, secp384r1]
+    /// (sent only with an ECDHE suite). An offer, not a misbehaviour.
+    pub groups: Option<Vec<u16>>,
+    /// signature_algorithms, if set, replaces the default list (RSA
+    /// PKCS#1 v1.5 SHA-256/384/512, and with an ECDHE suite RSA-PSS and
+    /// ECDSA too). An offer, not a misbehaviour.
+    pub signature_algorithms: Option<Vec<u16>>,
     /// If true, nothing follows ClientKeyExchange: the client only listens
     /// (the ROBOT scan's second shape: a server must not answer any
     /// premaster before Finished, so it waits or times out alike).
@@ -202,6 +234,10 @@ impl ClientBugs {
             mutations,
             ccs,
             premaster,
+            point,
+            point_formats,
+            groups: _,
+            signature_algorithms: _,
             stop_after_client_key_exchange,
             bad_finished,
             flip_finished_record_bit,
@@ -233,9 +269,11 @@ impl ClientBugs {
             || !extra_extensions.is_empty()
             || *omit_extensions_block
             || session_id.is_some()
+            || point_formats.is_some()
             || *sslv2_hello
             || max_fragment.is_some();
         let key_exchange = premaster.is_some()
+            || point.is_some()
             || *stop_after_client_key_exchange
             || *separate_writes
             || *app_data_in_handshake
@@ -299,6 +337,24 @@ impl Default for ClientScript {
             bugs: ClientBugs::default(),
         }
     }
+}
+
+/// x25519, secp256r1, secp384r1 (RFC 8422 §5.1.1).
+pub const DEFAULT_GROUPS: [u16; 3] = [29, 23, 24];
+
+/// rsa_pkcs1_sha256/384/512, rsa_pss_rsae_sha256/384/512 and
+/// ecdsa_sha256/384/512 (RFC 5246 §7.4.1.4.1, RFC 8446 §4.2.3 code points).
+pub const DEFAULT_ECDHE_SIGNATURE_ALGORITHMS: [u16; 9] = [
+    0x0401, 0x0501, 0x0601, 0x0804, 0x0805, 0x0806, 0x0403, 0x0503, 0x0603,
+];
+
+/// A `<2..2^16-2>` list of u16 values with its 2-byte length.
+fn u16_list(v: &[u16]) -> Vec<u8> {
+    let mut out = ((v.len() * 2) as u16).to_be_bytes().to_vec();
+    for x in v {
+        out.extend_from_slice(&x.to_be_bytes());
+    }
+    out
 }
 
 /// A session the scripted client can resume.
@@ -368,12 +424,43 @@ impl ClientScript {
             ExtensionType::RenegotiationInfo.0,
             rules::renegotiation_info(&[]),
         ));
-        // rsa_pkcs1_sha256, sha384, sha512
-        exts.push((
-            ExtensionType::SignatureAlgorithms.0,
-            vec![0, 6, 4, 1, 5, 1, 6, 1],
-        ));
+        let ecdhe = self.is_ecdhe();
+        let algs = self.bugs.signature_algorithms.clone().unwrap_or_else(|| {
+            if ecdhe {
+                DEFAULT_ECDHE_SIGNATURE_ALGORITHMS.to_vec()
+            } else {
+                // rsa_pkcs1_sha256, sha384, sha512
+                vec![0x0401, 0x0501, 0x0601]
+            }
+        });
+        exts.push((ExtensionType::SignatureAlgorithms.0, u16_list(&algs)));
+        if ecdhe {
+            // RFC 8422 §5.1.1, §5.1.2.
+            let groups = self
+                .bugs
+                .groups
+                .clone()
+                .unwrap_or_else(|| DEFAULT_GROUPS.to_vec());
+            exts.push((ExtensionType::SupportedGroups.0, u16_list(&groups)));
+            let formats = self.bugs.point_formats.clone().unwrap_or_else(|| vec![0]);
+            let mut body = vec![formats.len() as u8];
+            body.extend_from_slice(&formats);
+            exts.push((ExtensionType::EcPointFormats.0, body));
+        }
         exts
+    }
+
+    /// Whether the script's suite is an ECDHE one.
+    pub fn is_ecdhe(&self) -> bool {
+        SuiteParams::for_suite(self.suite).is_some_and(|p| p.kx == crypto::KeyExchange::Ecdhe)
+    }
+
+    /// The supported_groups the hello offers (raw values).
+    pub fn offered_groups(&self) -> Vec<u16> {
+        self.bugs
+            .groups
+            .clone()
+            .unwrap_or_else(|| DEFAULT_GROUPS.to_vec())
     }
 
     /// The ClientHello as raw bytes, header included.
@@ -426,6 +513,8 @@ struct ServerFlight {
     /// The renegotiation_info body, if the server sent the extension.
     renegotiation_info: Option<Vec<u8>>,
     leaf: Option<Vec<u8>>,
+    /// RFC 8422 §5.4, in an ECDHE suite.
+    ske: Option<ServerKeyExchangePayload>,
 }
 
 /// What a conforming TLS 1.2 server's ServerHello must say to this client:
@@ -617,8 +706,12 @@ fn full_handshake(
         .leaf
         .clone()
         .ok_or_else(|| wrong("server sent no Certificate"))?;
-    let server_key = gauntlet_engine::pki::leaf_public_key(&leaf)
-        .map_err(|e| wrong(format!("server certificate key: {e:?}")))?;
+    // ECDHE: the server's signed share, checked as a conforming client
+    // would (RFC 8422 §5.4), and our answer, malformed if `b.point` says so.
+    let ecdhe = match params.kx {
+        crypto::KeyExchange::Ecdhe => Some(ecdhe_share(b, rng, client_random, flight, &leaf)?),
+        crypto::KeyExchange::Rsa => None,
+    };
 
     wire.reach(Milestone::KeyExchange);
     wire.cork = !b.separate_writes;
@@ -646,26 +739,44 @@ fn full_handshake(
         return Err(wire.recv_ending());
     }
 
-    // ClientKeyExchange. The premaster carries ClientHello.client_version,
-    // not the negotiated version (RFC 5246 §7.4.7.1).
-    let mut pm: [u8; 48] = rng.array();
-    pm[..2].copy_from_slice(&client_version.to_be_bytes());
-    // A client that puts a wrong version in its premaster derives its keys
-    // from that premaster. RFC 5246 §7.4.7.1 lets the server either take a
-    // random premaster or rebuild it as client_version || M[2..47] ("produces
-    // an invalid master_secret if the client has sent the wrong version"):
-    // both must then fail at Finished, and only a server that does not check
-    // the version at all completes the handshake.
-    if let Some(PremasterBug::WrongVersion(v)) = b.premaster {
-        pm[..2].copy_from_slice(&v.to_be_bytes());
-    }
-    let ct = super::robot::encrypt(
-        super::robot::PremasterKey::Rsa(&server_key),
-        &pm,
-        b.premaster,
-        rng,
-    )?;
-    let cke = build::client_key_exchange(&ct);
+    let (cke, premaster): (Vec<u8>, Box<dyn PremasterSecret>) = match ecdhe {
+        Some((point, shared)) => {
+            // RFC 8422 §5.7: `opaque point <1..2^8-1>`; an Empty bug sends
+            // the zero length the bound forbids.
+            let mut body = vec![point.len() as u8];
+            body.extend_from_slice(&point);
+            (handshake_msg(16, &body), Box::new(shared))
+        }
+        None => {
+            let server_key = gauntlet_engine::pki::leaf_public_key(&leaf)
+                .map_err(|e| wrong(format!("server certificate key: {e:?}")))?;
+            // ClientKeyExchange. The premaster carries
+            // ClientHello.client_version, not the negotiated version (RFC
+            // 5246 §7.4.7.1).
+            let mut pm: [u8; 48] = rng.array();
+            pm[..2].copy_from_slice(&client_version.to_be_bytes());
+            // A client that puts a wrong version in its premaster derives
+            // its keys from that premaster. RFC 5246 §7.4.7.1 lets the
+            // server either take a random premaster or rebuild it as
+            // client_version || M[2..47] ("produces an invalid master_secret
+            // if the client has sent the wrong version"): both must then
+            // fail at Finished, and only a server that does not check the
+            // version at all completes the handshake.
+            if let Some(PremasterBug::WrongVersion(v)) = b.premaster {
+                pm[..2].copy_from_slice(&v.to_be_bytes());
+            }
+            let ct = super::robot::encrypt(
+                super::robot::PremasterKey::Rsa(&server_key),
+                &pm,
+                b.premaster,
+                rng,
+            )?;
+            (
+                build::client_key_exchange(&ct),
+                Box::new(crypto::Premaster::from_bytes(pm)),
+            )
+        }
+    };
 
     if b.ccs == CcsBug::InsideFragmentedMessage {
         let sent = apply_mutation(HsMsg::ClientKeyExchange, &cke, &b.mutations);
@@ -689,7 +800,7 @@ fn full_handshake(
         return Err(wire.recv_ending());
     }
 
-    let master = master_secret(hash, &pm, client_random, flight, transcript);
+    let master = master_secret(hash, &*premaster, client_random, flight, transcript);
     let (ours, theirs) = keys(&master, client_random, flight, params)?;
     wire.key_log = Some(crypto::key_log_line(
         client_random,
@@ -816,10 +927,20 @@ fn read_server_hello(
                     suite: sh.cipher_suite,
                     session_id: sh.session_id.0.clone(),
                     leaf: None,
+                    ske: None,
                 });
             }
             (HandshakePayload::Certificate(c), Some(f)) => {
                 f.leaf = c.0.first().map(|c| c.0.clone());
+            }
+            // RFC 8422 §5.4: once, after Certificate, in an ECDHE suite.
+            (HandshakePayload::ServerKeyExchange(ske), Some(f))
+                if f.leaf.is_some()
+                    && f.ske.is_none()
+                    && SuiteParams::for_suite(f.suite)
+                        .is_some_and(|p| p.kx == crypto::KeyExchange::Ecdhe) =>
+            {
+                f.ske = Some(ske);
             }
             (HandshakePayload::ServerHelloDone, Some(_)) => {
                 return flight
@@ -1062,21 +1183,104 @@ fn verify(hash: PrfHash, master: &[u8; 48], label: &[u8], transcript: &[u8]) -> 
 
 fn master_secret(
     hash: PrfHash,
-    pm: &[u8; 48],
+    pm: &dyn PremasterSecret,
     client_random: &[u8; 32],
     flight: &ServerFlight,
     transcript: &[u8],
 ) -> [u8; 48] {
-    let pm = crypto::Premaster::from_bytes(*pm);
     let ms = keys::master_secret(
         hash,
-        &pm,
+        pm,
         flight.ems,
         client_random,
         &flight.random,
         transcript,
     );
     *ms.as_bytes()
+}
+
+/// RFC 8422 §5.4 from the client's side: the ServerKeyExchange must name a
+/// group we offered and carry a signature, with a pair we offered, by the
+/// leaf's key over client_random ‖ server_random ‖ params; its point must
+/// be valid. Returns our share (malformed as `b.point` says) and the shared
+/// secret computed from the correct share.
+fn ecdhe_share(
+    b: &ClientBugs,
+    rng: &mut Provider,
+    client_random: &[u8; 32],
+    flight: &ServerFlight,
+    leaf: &[u8],
+) -> Result<(Vec<u8>, crypto::kx::SharedSecret), Ending> {
+    use gauntlet_engine::crypto::sig::Scheme;
+    let ske = flight
+        .ske
+        .as_ref()
+        .ok_or_else(|| wrong("no ServerKeyExchange in an ECDHE suite"))?;
+    let group = ske.params.named_group;
+    let offered_groups = b.groups.clone().unwrap_or_else(|| DEFAULT_GROUPS.to_vec());
+    if !offered_groups.contains(&group.0) {
+        return Err(wrong(format!("server chose group {group:?}, not offered")));
+    }
+    let alg = ske.signed.algorithm;
+    let wire_alg = u16::from_be_bytes([alg.hash.0, alg.signature.0]);
+    let offered_algs = b
+        .signature_algorithms
+        .clone()
+        .unwrap_or_else(|| DEFAULT_ECDHE_SIGNATURE_ALGORITHMS.to_vec());
+    let scheme = Scheme::from_wire(alg)
+        .filter(|_| offered_algs.contains(&wire_alg))
+        .ok_or_else(|| wrong(format!("server signed with {wire_alg:#06x}, not offered")))?;
+    let spki = crypto::sig::leaf_spki(leaf).map_err(|e| wrong(format!("leaf: {e:?}")))?;
+    let message =
+        ServerKeyExchangePayload::signed_message(client_random, &flight.random, &ske.params);
+    crypto::sig::verify(&spki, scheme, &message, &ske.signed.signature.0)
+        .map_err(|e| wrong(format!("ServerKeyExchange signature: {e:?}")))?;
+    let seed: [u8; 32] = rng.array();
+    let kx = crypto::kx::RustCryptoKx
+        .start(group, &seed)
+        .map_err(|e| wrong(format!("group {group:?}: {e}")))?;
+    let good = kx.public_share().to_vec();
+    let shared = kx
+        .complete(&ske.params.public.0)
+        .map_err(|e| wrong(format!("server's ECDH share: {e}")))?;
+    let point = match b.point {
+        None => good,
+        Some(bug) => malformed_point(bug, group, &good),
+    };
+    Ok((point, shared))
+}
+
+/// `good` (our share in `group`) malformed as `bug` says.
+fn malformed_point(
+    bug: PointBug,
+    group: gauntlet_engine::enums::NamedGroup,
+    good: &[u8],
+) -> Vec<u8> {
+    let x25519 = group == gauntlet_engine::enums::NamedGroup::x25519;
+    match bug {
+        PointBug::OffCurve => {
+            let mut p = good.to_vec();
+            if let Some(last) = p.last_mut() {
+                *last ^= 1;
+            }
+            p
+        }
+        PointBug::Identity if x25519 => vec![0; 32],
+        PointBug::Identity => vec![0],
+        PointBug::Short => good
+            .get(..good.len().saturating_sub(1))
+            .unwrap_or_default()
+            .to_vec(),
+        PointBug::Long => [good, &[0]].concat(),
+        PointBug::Compressed => {
+            let n = good.len().saturating_sub(1) / 2;
+            let y_odd = good.last().is_some_and(|b| b & 1 == 1);
+            let mut p = vec![if y_odd { 3 } else { 2 }];
+            p.extend_from_slice(good.get(1..=n).unwrap_or_default());
+            p
+        }
+        PointBug::Empty => Vec::new(),
+    }
 }
 
 /// (our write keys, the server's write keys).

@@ -5,7 +5,7 @@
 //! (client flow, server flow, step `Peer`) derives its keys here.
 
 use super::record::Protect;
-use gauntlet_engine::crypto::{self, MasterSecret, Premaster, PrfHash, SuiteParams};
+use gauntlet_engine::crypto::{self, MasterSecret, PrfHash, SuiteParams};
 
 /// The master secret. With extended_master_secret negotiated, RFC 7627
 /// §4: PRF(pre_master_secret, "extended master secret", session_hash),
@@ -14,7 +14,7 @@ use gauntlet_engine::crypto::{self, MasterSecret, Premaster, PrfHash, SuiteParam
 /// §8.1 over both randoms.
 pub fn master_secret(
     hash: PrfHash,
-    premaster: &Premaster,
+    premaster: &(impl crypto::keys::PremasterSecret + ?Sized),
     ems: bool,
     client_random: &[u8; 32],
     server_random: &[u8; 32],

@@ -230,7 +230,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
             .suites
             .iter()
             .copied()
-            .find(|s| SuiteParams::for_suite(*s).is_some())
+            .find(|s| SuiteParams::for_suite(*s).is_some_and(|p| p.kx == crypto::KeyExchange::Rsa))
             .ok_or_else(|| wrong("client offered no RSA AES-GCM suite"))?
     };
     let params = SuiteParams::for_suite(suite).ok_or_else(|| wrong("no suite"))?;
@@ -316,12 +316,15 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     };
     let m =
         decode_handshake(&raw).map_err(|e| wrong(format!("malformed ClientKeyExchange: {e}")))?;
-    let HandshakePayload::ClientKeyExchange(epms) = m.payload else {
+    let HandshakePayload::ClientKeyExchange(cke) = m.payload else {
         return Err(wrong(format!(
             "expected ClientKeyExchange, got {:?}",
             m.typ
         )));
     };
+    let epms = cke
+        .rsa()
+        .map_err(|e| wrong(format!("malformed RSA ClientKeyExchange: {e}")))?;
     hash_theirs(&mut transcript, &raw)?;
     let random_pm: [u8; 48] = rng.array();
     let pm = crypto::decrypt_premaster(

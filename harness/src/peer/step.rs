@@ -532,6 +532,9 @@ impl Peer {
                 self.client_version = ch.client_version;
             }
             (Role::Server, HandshakePayload::ClientKeyExchange(c)) => {
+                let c = c
+                    .rsa()
+                    .map_err(|e| err(format!("not an RSA ClientKeyExchange: {e}")))?;
                 let key = self
                     .server_key
                     .clone()

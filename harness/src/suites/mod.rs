@@ -23,6 +23,7 @@ mod ccs;
 mod certificates;
 mod client_hello;
 mod client_role;
+mod ecdhe;
 mod messages;
 mod records;
 mod renegotiation;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<TestCase> {
     records::cases(&mut cases);
     client_hello::cases(&mut cases);
     rsa_kx::cases(&mut cases);
+    ecdhe::cases(&mut cases);
     renegotiation::cases(&mut cases);
     cases
 }
@@ -82,6 +84,7 @@ mod tests {
             ("ChangeCipherSpec-Server", 32),
             ("ClientHello-Server", 101),
             ("ClientKeyExchange-Server", 26),
+            ("Ecdhe-Server", 236),
             ("Finished-Client", 5),
             ("Finished-Server", 24),
             ("FragmentEveryByte-Server", 4),
@@ -105,7 +108,7 @@ mod tests {
         .collect();
         assert_eq!(counts, expected);
         let server = all().iter().filter(|c| c.side == Side::Server).count();
-        assert_eq!((server, all().len() - server), (322, 72));
+        assert_eq!((server, all().len() - server), (558, 72));
     }
 
     #[test]

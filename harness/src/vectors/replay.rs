@@ -371,11 +371,14 @@ pub(super) fn replay(
     s.expect(HandshakeType::Certificate, &mut transcript)?;
     s.expect(HandshakeType::ServerHelloDone, &mut transcript)?;
 
-    let HandshakePayload::ClientKeyExchange(epms) =
+    let HandshakePayload::ClientKeyExchange(cke) =
         c.expect(HandshakeType::ClientKeyExchange, &mut transcript)?
     else {
         return Err(wrong("ClientKeyExchange", "ClientKeyExchange"));
     };
+    let epms = cke
+        .rsa()
+        .map_err(|e| format!("ClientKeyExchange: not the RSA form: {e}"))?;
     let hash: PrfHash = params.prf_hash;
     // RFC 5246 §7.4.7.1, with the version the client offered in ClientHello.
     let random: [u8; 48] = rng.array();

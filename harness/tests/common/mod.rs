@@ -12,8 +12,8 @@ use gauntlet_engine::enums::{
     SignatureAlgorithm,
 };
 use gauntlet_engine::msgs::{
-    Asn1Cert, CertificatePayload, EncryptedPreMasterSecret, HandshakeMessagePayload,
-    HandshakePayload, SignatureAndHashAlgorithm,
+    Asn1Cert, CertificatePayload, ClientKeyExchangePayload, EncryptedPreMasterSecret,
+    HandshakeMessagePayload, HandshakePayload, SignatureAndHashAlgorithm,
 };
 use gauntlet_engine::record::Deframer;
 use gauntlet_engine::{ClientConfig, Connection, Event, ServerConfig, Session, SessionCache};
@@ -410,9 +410,9 @@ pub fn sample_handshake(peer: &mut Peer, t: HandshakeType) -> HandshakeMessagePa
             leaf_chain().into_iter().map(Asn1Cert).collect(),
         )),
         HandshakeType::ServerHelloDone => HandshakePayload::ServerHelloDone,
-        HandshakeType::ClientKeyExchange => {
-            HandshakePayload::ClientKeyExchange(EncryptedPreMasterSecret(vec![0x42; 256]))
-        }
+        HandshakeType::ClientKeyExchange => HandshakePayload::ClientKeyExchange(
+            ClientKeyExchangePayload::from_rsa(&EncryptedPreMasterSecret(vec![0x42; 256])),
+        ),
         HandshakeType::Finished => HandshakePayload::Finished(vec![0x0f; 12]),
         // RFC 5246 §7.4.4: one type, one algorithm, any issuer.
         HandshakeType::CertificateRequest => {
