@@ -306,6 +306,8 @@ run_matrix() {
   exp=$REPO/interop/expectations/$impl-$role.txt
   args=(--format json --out "$dir")
   [ "$role" = server ] && mapfile -t -O ${#args[@]} args < <(suite_filters "$suite")
+  # The Ecdhe client cases need clients configured for ECDHE: not in this matrix yet.
+  [ "$role" = client ] && mapfile -t -O ${#args[@]} args < <("$GAUNTLET" list --side client | awk '$1 !~ /^Ecdhe-/ { print "--filter"; print $1 }')
   [ -f "$exp" ] && args+=(--expectations "$exp")
   # A fresh JVM per case needs more than the default 2 s on a loaded machine.
   case $impl in java) args+=(--timeout 15) ;; *) args+=(--timeout 5) ;; esac

@@ -154,7 +154,10 @@ impl MemoryClient {
     /// The built-in reference client: test root, name `localhost`, sends
     /// [`CLIENT_REQUEST`].
     pub fn builtin() -> Result<Self, String> {
-        let config = crate::builtin::client_config(None, None)?;
+        let mut config = crate::builtin::client_config(None, None)?;
+        // Every suite, so the Ecdhe client cases reach it; the scripted
+        // server picks each case's suite.
+        config.suites = gauntlet_engine::config::ALL_SUITES.to_vec();
         Ok(Self::new(
             Arc::new(config),
             "localhost",

@@ -1251,7 +1251,7 @@ fn ecdhe_share(
 }
 
 /// `good` (our share in `group`) malformed as `bug` says.
-fn malformed_point(
+pub(crate) fn malformed_point(
     bug: PointBug,
     group: gauntlet_engine::enums::NamedGroup,
     good: &[u8],

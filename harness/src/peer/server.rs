@@ -3,15 +3,22 @@
 //! clients: each case is one connection from the client under test.
 
 use super::build::{self, handshake_msg as msg};
+use super::client::{malformed_point, PointBug};
 use super::transport::Transport;
 use super::wire::{Ending, Incoming, Wire};
 use super::{hash_theirs, keys, rules, HsMsg, Milestone, Mutation, Outcome};
-use gauntlet_engine::config::ServerKey;
+use gauntlet_engine::config::{ServerKey, ServerSigner};
+use gauntlet_engine::crypto::sig::Scheme;
 use gauntlet_engine::crypto::{self, SuiteParams};
+use gauntlet_engine::enums::NamedGroup;
 use gauntlet_engine::enums::{
     AlertDescription, AlertLevel, CipherSuite, ContentType, ExtensionType,
 };
 use gauntlet_engine::msgs::{decode_handshake, HandshakePayload};
+use gauntlet_engine::msgs::{
+    ClientExtension, DigitallySigned, EcPoint, ServerEcdhParams, ServerKeyExchangePayload,
+    SignatureBytes,
+};
 use gauntlet_engine::Provider;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +35,19 @@ pub enum ServerCcsBug {
     Skip,
     /// Sent with this payload instead of 0x01.
     Payload(Vec<u8>),
+}
+
+/// How the ServerKeyExchange signature is wrong (RFC 8422 §5.4, RFC 5246
+/// §7.4.1.4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkeSignatureBug {
+    /// Signed over server_random ‖ client_random ‖ params (swapped).
+    WrongRandoms,
+    /// Signed by another RSA key (the test intermediate's), not the leaf's.
+    WrongKey,
+    /// Labelled rsa_pkcs1_sha1 (0x0201), which no client here offers
+    /// (the signature itself is PKCS#1 SHA-256).
+    AlgorithmNotOffered,
 }
 
 /// Misbehaviour knobs of the scripted server, each checked in one place in
@@ -67,6 +87,22 @@ pub struct ServerBugs {
     pub hello_request_during: bool,
     /// If true, the record carrying ServerHello has version 0x0302.
     pub record_version: Option<u16>,
+    /// ECDHE: if set, the ServerKeyExchange point is malformed this way
+    /// (and signed as sent, so only the point is wrong).
+    pub ske_point: Option<PointBug>,
+    /// ECDHE: if true, ServerKeyExchange names a group the client did not
+    /// offer (the first of x448, secp521r1, brainpoolP256r1..P512r1 it left
+    /// out; the share is 32 random bytes), signed.
+    pub ske_group_not_offered: bool,
+    /// ECDHE: if set, the ServerKeyExchange signature is wrong this way.
+    pub ske_signature: Option<SkeSignatureBug>,
+    /// ECDHE: if set, ServerKeyExchange is sent this many times (0: none,
+    /// 2: duplicated) instead of once.
+    pub ske_count: Option<usize>,
+    /// ECDHE: if set, the group we use (one of ours), instead of the first
+    /// of ours the client offered. A choice, not a misbehaviour: a case
+    /// that sets it expects the client to have offered the group.
+    pub ske_group: Option<NamedGroup>,
 }
 
 impl ServerBugs {
@@ -91,6 +127,11 @@ impl ServerBugs {
             hello_request_after,
             hello_request_during,
             record_version,
+            ske_point,
+            ske_group_not_offered,
+            ske_signature,
+            ske_count,
+            ske_group: _,
         } = self;
         let hello = server_version.is_some()
             || cipher_suite.is_some()
@@ -101,6 +142,10 @@ impl ServerBugs {
             || *server_key_exchange
             || *hello_request_during
             || record_version.is_some()
+            || ske_point.is_some()
+            || *ske_group_not_offered
+            || ske_signature.is_some()
+            || ske_count.is_some()
             || *ccs == ServerCcsBug::Early;
         let change_cipher_spec = *app_data_before_finished
             || matches!(ccs, ServerCcsBug::Skip | ServerCcsBug::Payload(_));
@@ -133,6 +178,8 @@ pub struct ServerScript {
     /// Leaf first, DER.
     pub chain: Vec<Vec<u8>>,
     pub key: ServerKey,
+    /// Signs ServerKeyExchange in an ECDHE suite (the leaf's RSA key).
+    pub signer: Option<ServerSigner>,
     pub bugs: ServerBugs,
 }
 
@@ -156,6 +203,7 @@ impl ServerScript {
             ems: true,
             chain: c.cert_chain,
             key: c.key,
+            signer: c.signer,
             bugs: ServerBugs::default(),
         })
     }
@@ -197,6 +245,10 @@ struct Hello {
     version: u16,
     suites: Vec<CipherSuite>,
     ems: bool,
+    /// supported_groups (raw), `None` when absent.
+    groups: Option<Vec<u16>>,
+    /// signature_algorithms (raw pairs), empty when absent.
+    signature_algorithms: Vec<u16>,
 }
 
 fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<Hello, Ending> {
@@ -209,11 +261,27 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
         return Err(wrong(format!("expected ClientHello, got {:?}", m.typ)));
     };
     hash_theirs(transcript, &raw)?;
+    let mut groups = None;
+    let mut signature_algorithms = Vec::new();
+    for e in ch.extensions.iter().flatten() {
+        match e {
+            ClientExtension::SupportedGroups(g) => groups = Some(g.iter().map(|g| g.0).collect()),
+            ClientExtension::SignatureAlgorithms(a) => {
+                signature_algorithms = a
+                    .iter()
+                    .map(|a| u16::from_be_bytes([a.hash.0, a.signature.0]))
+                    .collect()
+            }
+            _ => {}
+        }
+    }
     Ok(Hello {
         random: ch.random.0,
         version: ch.client_version.0,
         ems: rules::client_hello_ems(&ch),
         suites: ch.cipher_suites,
+        groups,
+        signature_algorithms,
     })
 }
 
@@ -223,8 +291,16 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     let hello = read_client_hello(wire, &mut transcript)?;
     wire.reach(Milestone::Hello);
 
+    let script_ecdhe =
+        SuiteParams::for_suite(script.suite).is_some_and(|p| p.kx == crypto::KeyExchange::Ecdhe);
     let suite = if hello.suites.contains(&script.suite) {
         script.suite
+    } else if script_ecdhe {
+        // An ECDHE case means nothing in another suite: no fallback.
+        return Err(wrong(format!(
+            "client did not offer {:?}, the case's ECDHE suite",
+            script.suite
+        )));
     } else {
         hello
             .suites
@@ -250,6 +326,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         }
         e
     });
+    let ecdhe = params.kx == crypto::KeyExchange::Ecdhe;
     exts.extend(b.extra_extensions.iter().cloned());
     let sh = build::server_hello(
         b.server_version.unwrap_or(0x0303),
@@ -289,6 +366,18 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         &b.mutations,
         1 << 14,
     )?;
+    let kx = if ecdhe {
+        Some(send_server_key_exchange(
+            wire,
+            &mut transcript,
+            script,
+            rng,
+            &hello,
+            &server_random,
+        )?)
+    } else {
+        None
+    };
     if b.server_key_exchange {
         // Under ServerHelloDone's mutations, as it always was.
         let ske = msg(12, &[0, 0]);
@@ -322,24 +411,45 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
             m.typ
         )));
     };
-    let epms = cke
-        .rsa()
-        .map_err(|e| wrong(format!("malformed RSA ClientKeyExchange: {e}")))?;
     hash_theirs(&mut transcript, &raw)?;
-    let random_pm: [u8; 48] = rng.array();
-    let pm = crypto::decrypt_premaster(
-        &*script.key,
-        rng,
-        &epms.0,
-        gauntlet_engine::enums::ProtocolVersion(hello.version),
-        &random_pm,
-    );
-    if pm.as_bytes() == &random_pm {
-        return Err(wrong(
-            "client's premaster did not decrypt to 48 bytes with its hello version",
-        ));
-    }
-    let master = keys::master_secret(hash, &pm, ems, &hello.random, &server_random, &transcript);
+    let master = match kx {
+        Some(kx) => {
+            // RFC 8422 §5.7: the client's point, as a conforming client sends it.
+            let point = cke
+                .ecdh()
+                .map_err(|e| wrong(format!("malformed ECDHE ClientKeyExchange: {e}")))?;
+            let shared = kx
+                .complete(&point.0)
+                .map_err(|e| wrong(format!("client's ECDH share: {e}")))?;
+            keys::master_secret(
+                hash,
+                &shared,
+                ems,
+                &hello.random,
+                &server_random,
+                &transcript,
+            )
+        }
+        None => {
+            let epms = cke
+                .rsa()
+                .map_err(|e| wrong(format!("malformed RSA ClientKeyExchange: {e}")))?;
+            let random_pm: [u8; 48] = rng.array();
+            let pm = crypto::decrypt_premaster(
+                &*script.key,
+                rng,
+                &epms.0,
+                gauntlet_engine::enums::ProtocolVersion(hello.version),
+                &random_pm,
+            );
+            if pm.as_bytes() == &random_pm {
+                return Err(wrong(
+                    "client's premaster did not decrypt to 48 bytes with its hello version",
+                ));
+            }
+            keys::master_secret(hash, &pm, ems, &hello.random, &server_random, &transcript)
+        }
+    };
     let (theirs, ours) =
         keys::directions(&params, &master, &hello.random, &server_random).map_err(Ending::Io)?;
 
@@ -474,4 +584,108 @@ fn check_renegotiation_hello(raw: &[u8], client_verify_data: &[u8]) -> Result<()
     };
     let echoed = rules::client_hello_renegotiation_info(&ch);
     rules::check_renegotiating_hello(echoed.as_deref(), client_verify_data).map_err(wrong)
+}
+
+/// The groups a "group not offered" ServerKeyExchange picks from: x448,
+/// secp521r1, brainpoolP256r1/384r1/512r1, then an unassigned value.
+const UNOFFERED_GROUP_CANDIDATES: [u16; 6] = [30, 25, 26, 27, 28, 0xfe00];
+
+/// RFC 8422 §5.4 from the server's side: our share in the first group of
+/// ours the client offered (x25519 when it sent no supported_groups),
+/// signed with the first RSA scheme it offered (rsa_pkcs1_sha256 if none),
+/// misbehaving as the `ske_*` knobs say. Returns our key exchange, for the
+/// client's point.
+fn send_server_key_exchange(
+    wire: &mut Wire<'_>,
+    transcript: &mut Vec<u8>,
+    script: &ServerScript,
+    rng: &mut Provider,
+    hello: &Hello,
+    server_random: &[u8; 32],
+) -> Result<Box<dyn crypto::kx::ActiveKeyExchange>, Ending> {
+    let b = &script.bugs;
+    let signer = script
+        .signer
+        .as_ref()
+        .ok_or_else(|| wrong("an ECDHE suite without a signing key"))?;
+    let offered = |g: u16| hello.groups.as_ref().is_none_or(|o| o.contains(&g));
+    let group = match b.ske_group {
+        Some(g) => g,
+        None => crypto::kx::SUPPORTED_GROUPS
+            .iter()
+            .copied()
+            .find(|g| offered(g.0))
+            .ok_or_else(|| wrong("client offered none of our groups"))?,
+    };
+    let seed: [u8; 32] = rng.array();
+    let kx = crypto::kx::RustCryptoKx
+        .start(group, &seed)
+        .map_err(|e| wrong(e.to_string()))?;
+    let mut params = ServerEcdhParams {
+        named_group: group,
+        public: EcPoint(kx.public_share().to_vec()),
+    };
+    if let Some(bug) = b.ske_point {
+        params.public = EcPoint(malformed_point(bug, group, kx.public_share()));
+    }
+    if b.ske_group_not_offered {
+        let g = UNOFFERED_GROUP_CANDIDATES
+            .iter()
+            .copied()
+            .find(|g| hello.groups.as_ref().is_some_and(|o| !o.contains(g)))
+            .unwrap_or(0xfe00);
+        params.named_group = NamedGroup(g);
+        params.public = EcPoint(rng.array::<32>().to_vec());
+    }
+    let scheme = hello
+        .signature_algorithms
+        .iter()
+        .filter_map(|a| {
+            let pair = gauntlet_engine::msgs::SignatureAndHashAlgorithm {
+                hash: gauntlet_engine::enums::HashAlgorithm((a >> 8) as u8),
+                signature: gauntlet_engine::enums::SignatureAlgorithm(*a as u8),
+            };
+            Scheme::from_wire(pair)
+        })
+        .find(|s| s.key_kind() == signer.kind())
+        .unwrap_or(Scheme::RsaPkcs1(crypto::sig::SigHash::Sha256));
+    let message = match b.ske_signature {
+        Some(SkeSignatureBug::WrongRandoms) => {
+            ServerKeyExchangePayload::signed_message(server_random, &hello.random, &params)
+        }
+        _ => ServerKeyExchangePayload::signed_message(&hello.random, server_random, &params),
+    };
+    let signature = match b.ske_signature {
+        Some(SkeSignatureBug::WrongKey) => {
+            let other = crypto::rsa_kx::private_key_from_pem(crate::builtin::INTERMEDIATE_KEY_PEM)
+                .map_err(|e| wrong(e.to_string()))?;
+            crypto::sig::SigningKey::sign(&other, scheme, &message, rng)
+        }
+        _ => signer.sign(scheme, &message, rng),
+    }
+    .map_err(|e| wrong(e.to_string()))?;
+    let mut algorithm = scheme.to_wire();
+    if b.ske_signature == Some(SkeSignatureBug::AlgorithmNotOffered) {
+        algorithm = gauntlet_engine::msgs::SignatureAndHashAlgorithm {
+            hash: gauntlet_engine::enums::HashAlgorithm::Sha1,
+            signature: gauntlet_engine::enums::SignatureAlgorithm::Rsa,
+        };
+    }
+    let ske = gauntlet_engine::codec::Codec::get_encoding(&ServerKeyExchangePayload {
+        params,
+        signed: DigitallySigned {
+            algorithm,
+            signature: SignatureBytes(signature),
+        },
+    });
+    for _ in 0..b.ske_count.unwrap_or(1) {
+        wire.send_handshake(
+            transcript,
+            HsMsg::ServerHelloDone,
+            &msg(12, &ske),
+            &[],
+            1 << 14,
+        )?;
+    }
+    Ok(kx)
 }

@@ -21,13 +21,25 @@
 //!   offered: RFC 8422 §5.1 forbids the ECC suite, nothing else is offered:
 //!   handshake_failure (RFC 5246 §7.4.1.3).
 //!
+//! Client role: the scripted server picks the case's ECDHE_RSA suite and
+//! group (the client must offer both: these cases need a client configured
+//! for ECDHE) and misbehaves in its ServerKeyExchange: a malformed point
+//! (illegal_parameter as above; empty: decode_error), a group the client
+//! did not offer (RFC 8422 §5.4: illegal_parameter), a signature over the
+//! wrong randoms or by the wrong key (RFC 5246 §7.4.3, §7.2.2:
+//! decrypt_error), an algorithm the client did not offer (RFC 5246
+//! §7.4.1.4.1; illegal_parameter, OpenSSL's SSL_R_WRONG_SIGNATURE_TYPE),
+//! ServerKeyExchange missing or twice (RFC 5246 §7.3, §7.4.3:
+//! unexpected_message).
+//!
 //! ChaCha20-Poly1305 suites are not in these tables yet: the scripted
 //! peer's record protection is AES-GCM only.
 
 use super::alert;
 use crate::case::{Expect, TestCase};
 use crate::peer::client::{ClientBugs, ClientScript, PointBug};
-use gauntlet_engine::enums::{AlertDescription as A, CipherSuite};
+use crate::peer::server::{ServerBugs, ServerScript, SkeSignatureBug};
+use gauntlet_engine::enums::{AlertDescription as A, CipherSuite, NamedGroup};
 
 /// The ECDHE suites the scripted client speaks, with case labels (spelt
 /// `Aes`, not `AES`: the RSA-key-exchange matrices of `ci/interop.sh` and
@@ -177,5 +189,146 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
             ),
             alert(&[A::HandshakeFailure]),
         ));
+    }
+}
+
+/// (knob, label, NIST curves only?, clause, expected) for the client role.
+fn ske_cases() -> Vec<(ServerBugs, &'static str, bool, &'static str, Expect)> {
+    let b = ServerBugs::default;
+    let point = |bug| ServerBugs {
+        ske_point: Some(bug),
+        ..b()
+    };
+    let sig = |bug| ServerBugs {
+        ske_signature: Some(bug),
+        ..b()
+    };
+    let ill = || alert(&[A::IllegalParameter]);
+    vec![
+        (b(), "Valid", false, "RFC 8422 §5.4", Expect::Success),
+        (
+            point(PointBug::Empty),
+            "EmptyPoint",
+            false,
+            "RFC 8422 §5.4 (point<1..2^8-1>), RFC 5246 §4.3",
+            alert(&[A::DecodeError]),
+        ),
+        (
+            point(PointBug::Short),
+            "ShortPoint",
+            false,
+            "RFC 8422 §5.4, §5.11",
+            ill(),
+        ),
+        (
+            point(PointBug::Long),
+            "LongPoint",
+            false,
+            "RFC 8422 §5.4, §5.11",
+            ill(),
+        ),
+        (
+            point(PointBug::Identity),
+            "IdentityPoint",
+            false,
+            "RFC 8422 §5.11, RFC 7748 §6.1",
+            ill(),
+        ),
+        (
+            point(PointBug::OffCurve),
+            "OffCurvePoint",
+            true,
+            "RFC 8422 §5.11",
+            ill(),
+        ),
+        (
+            point(PointBug::Compressed),
+            "CompressedPoint",
+            true,
+            "RFC 8422 §5.1.2",
+            ill(),
+        ),
+        (
+            ServerBugs {
+                ske_group_not_offered: true,
+                ..b()
+            },
+            "GroupNotOffered",
+            false,
+            "RFC 8422 §5.4",
+            ill(),
+        ),
+        (
+            sig(SkeSignatureBug::WrongRandoms),
+            "SignedOverWrongRandoms",
+            false,
+            "RFC 8422 §5.4, RFC 5246 §7.4.3, §7.2.2",
+            alert(&[A::DecryptError]),
+        ),
+        (
+            sig(SkeSignatureBug::WrongKey),
+            "SignedWithWrongKey",
+            false,
+            "RFC 5246 §7.4.3, §7.2.2",
+            alert(&[A::DecryptError]),
+        ),
+        (
+            sig(SkeSignatureBug::AlgorithmNotOffered),
+            "SignatureAlgorithmNotOffered",
+            false,
+            "RFC 5246 §7.4.1.4.1",
+            ill(),
+        ),
+        (
+            ServerBugs {
+                ske_count: Some(0),
+                ..b()
+            },
+            "Missing",
+            false,
+            "RFC 5246 §7.3, §7.4.3",
+            alert(&[A::UnexpectedMessage]),
+        ),
+        (
+            ServerBugs {
+                ske_count: Some(2),
+                ..b()
+            },
+            "Twice",
+            false,
+            "RFC 5246 §7.3, §7.4.3",
+            alert(&[A::UnexpectedMessage]),
+        ),
+    ]
+}
+
+pub(super) fn client_cases(out: &mut Vec<TestCase>) {
+    let Ok(base) = ServerScript::builtin() else {
+        return;
+    };
+    let groups = [
+        (NamedGroup::x25519, "X25519", false),
+        (NamedGroup::secp256r1, "P256", true),
+        (NamedGroup::secp384r1, "P384", true),
+    ];
+    for (suite, sname) in SUITES {
+        for (group, gname, nist) in groups {
+            for (bugs, label, nist_only, rfc, expect) in ske_cases() {
+                if nist_only && !nist {
+                    continue;
+                }
+                let mut s = base.clone().with_bugs(ServerBugs {
+                    ske_group: Some(group),
+                    ..bugs
+                });
+                s.suite = suite;
+                out.push(TestCase::client(
+                    format!("Ecdhe-Client-{label}-{sname}-{gname}"),
+                    rfc,
+                    s,
+                    expect,
+                ));
+            }
+        }
     }
 }

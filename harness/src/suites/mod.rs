@@ -44,6 +44,7 @@ pub fn all() -> Vec<TestCase> {
     client_hello::cases(&mut cases);
     rsa_kx::cases(&mut cases);
     ecdhe::cases(&mut cases);
+    ecdhe::client_cases(&mut cases);
     renegotiation::cases(&mut cases);
     cases
 }
@@ -84,6 +85,7 @@ mod tests {
             ("ChangeCipherSpec-Server", 32),
             ("ClientHello-Server", 101),
             ("ClientKeyExchange-Server", 26),
+            ("Ecdhe-Client", 74),
             ("Ecdhe-Server", 236),
             ("Finished-Client", 5),
             ("Finished-Server", 24),
@@ -108,7 +110,7 @@ mod tests {
         .collect();
         assert_eq!(counts, expected);
         let server = all().iter().filter(|c| c.side == Side::Server).count();
-        assert_eq!((server, all().len() - server), (558, 72));
+        assert_eq!((server, all().len() - server), (558, 146));
     }
 
     #[test]
