@@ -139,6 +139,53 @@ impl RustCryptoKx {
     }
 }
 
+impl RustCryptoKx {
+    /// A key exchange with a given private key (x25519: 32 bytes; NIST: the
+    /// big-endian scalar, leading zero bytes allowed), for known-answer
+    /// tests such as Wycheproof's. Connections use [`RustCryptoKx::start`].
+    pub fn with_private_key(
+        &self,
+        group: NamedGroup,
+        private: &[u8],
+    ) -> Result<Box<dyn ActiveKeyExchange>, Error> {
+        let bad = || Error::Internal("private key out of range for the group");
+        match group {
+            NamedGroup::x25519 => {
+                let k: [u8; 32] = private.try_into().map_err(|_| bad())?;
+                let secret = x25519_dalek::StaticSecret::from(k);
+                let public = x25519_dalek::PublicKey::from(&secret).to_bytes();
+                Ok(Box::new(X25519Kx { secret, public }))
+            }
+            NamedGroup::secp256r1 | NamedGroup::secp384r1 => {
+                let n = if group == NamedGroup::secp256r1 {
+                    32
+                } else {
+                    48
+                };
+                let trimmed = private
+                    .iter()
+                    .position(|&b| b != 0)
+                    .map_or(&private[private.len()..], |i| &private[i..]);
+                if trimmed.len() > n {
+                    return Err(bad());
+                }
+                let mut padded = vec![0u8; n - trimmed.len()];
+                padded.extend_from_slice(trimmed);
+                if group == NamedGroup::secp256r1 {
+                    let secret = p256::SecretKey::from_slice(&padded).map_err(|_| bad())?;
+                    let public = secret.public_key().to_sec1_point(false).as_bytes().to_vec();
+                    Ok(Box::new(P256Kx { secret, public }))
+                } else {
+                    let secret = p384::SecretKey::from_slice(&padded).map_err(|_| bad())?;
+                    let public = secret.public_key().to_sec1_point(false).as_bytes().to_vec();
+                    Ok(Box::new(P384Kx { secret, public }))
+                }
+            }
+            _ => Err(Error::Internal("ECDH in a group we do not implement")),
+        }
+    }
+}
+
 struct X25519Kx {
     secret: x25519_dalek::StaticSecret,
     public: [u8; 32],
