@@ -4,6 +4,7 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod builtin;
+pub mod capture;
 pub mod case;
 pub mod expectations;
 pub mod fuzzing;

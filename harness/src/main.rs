@@ -59,6 +59,30 @@ enum Command {
         after_help = CLIENT_HELP
     )]
     TestClient(TestClientArgs),
+    /// Check every TLS 1.2 session of a recorded capture (pcap or pcapng)
+    /// byte for byte against the reference derivation.
+    #[command(after_help = CHECK_CAPTURE_HELP)]
+    CheckCapture(CheckCaptureArgs),
+}
+
+const CHECK_CAPTURE_HELP: &str = "\
+Needs a secret per session: the server's RSA key (RSA key exchange) and/or an NSS key log
+(SSLKEYLOGFILE; CLIENT_RANDOM or RSA lines). With both, the key log must agree.
+Prints one line per session: `conforms (...)`, `DEVIATION at <side> record #N (<RFC clause>): ...`
+or `unchecked: <why>`.
+Exit status: 0 every session conforms, 1 a deviation, 2 bad input (file, key, key log),
+3 no deviation but a session could not be checked (or the capture holds no TLS session).";
+
+#[derive(clap::Args, Debug)]
+struct CheckCaptureArgs {
+    /// The capture: pcap or pcapng (Ethernet, raw IP, Linux cooked, BSD loopback).
+    file: PathBuf,
+    /// NSS key log file with the sessions' secrets.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
+    /// The server's RSA private key (PEM, PKCS#8 or PKCS#1).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
 }
 
 const EXIT_CODES: &str = "\
@@ -283,6 +307,7 @@ fn main() -> ExitCode {
         Command::List(args) => list(args).map_err(Failure::Run),
         Command::TestServer(args) => return test_server(args),
         Command::TestClient(args) => return test_client(args),
+        Command::CheckCapture(args) => return check_capture(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -405,6 +430,49 @@ fn verify(dir: Option<PathBuf>) -> ExitCode {
             eprintln!("gauntlet: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn check_capture(args: CheckCaptureArgs) -> ExitCode {
+    use gauntlet_harness::capture::{self, keylog::KeyLog};
+    let read_capped = |path: &PathBuf, cap: u64| -> Result<Vec<u8>, String> {
+        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut bytes = Vec::new();
+        file.take(cap + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if bytes.len() as u64 > cap {
+            return Err(format!("{}: larger than {cap} bytes", path.display()));
+        }
+        Ok(bytes)
+    };
+    let inputs = (|| -> Result<_, String> {
+        let file = read_capped(&args.file, capture::MAX_CAPTURE)?;
+        let keylog = match &args.keylog {
+            Some(path) => {
+                let bytes = read_capped(path, capture::keylog::MAX_KEYLOG as u64)?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("{}: not a text file", path.display()))?;
+                Some(KeyLog::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+            }
+            None => None,
+        };
+        let key = args.key.as_deref().map(builtin::load_key).transpose()?;
+        Ok((file, keylog, key))
+    })();
+    let (file, keylog, key) = match inputs {
+        Ok(inputs) => inputs,
+        Err(e) => return setup_error(e),
+    };
+    let key = key
+        .as_deref()
+        .map(|k| k as &dyn gauntlet_engine::crypto::RsaDecrypt);
+    match capture::check_capture(&file, keylog.as_ref(), key) {
+        Ok(report) => {
+            print!("{}", report.render(&args.file.display().to_string()));
+            ExitCode::from(report.exit_code())
+        }
+        Err(e) => setup_error(format!("{}: {e}", args.file.display())),
     }
 }
 
