@@ -509,3 +509,44 @@ fn flags_a_close_without_close_notify() {
     assert!(d.what.contains("without close_notify"), "{d}");
     assert_eq!(report.exit_code(), 1);
 }
+
+#[test]
+fn every_committed_capture_of_the_five_stacks_conforms() {
+    // vectors/captures/README.md: real dumpcap captures made by
+    // ci/capture-stacks.sh; both secrets given, so they must agree.
+    let dir = vectors_dir().join("captures");
+    let key = gauntlet_harness::builtin::load_key(&dir.join("server.key")).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("pcapng") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let log = KeyLog::parse(&std::fs::read_to_string(path.with_extension("keylog")).unwrap())
+            .unwrap();
+        let report = check_capture(
+            &std::fs::read(&path).unwrap(),
+            Some(&log),
+            Some(&*key as &dyn gauntlet_engine::crypto::RsaDecrypt),
+        )
+        .unwrap();
+        assert_eq!(report.sessions.len(), 1, "{}", report.render(&name));
+        match &report.sessions[0].outcome {
+            Outcome::Conforms(s) => {
+                assert_eq!(s.secret, "server key, and the key log agrees", "{name}");
+                assert!(
+                    !s.app_data[0].is_empty() && !s.app_data[1].is_empty(),
+                    "{name}"
+                );
+            }
+            _ => panic!("{}", report.render(&name)),
+        }
+        seen.insert(name.split('-').next().unwrap().to_string());
+    }
+    let want: std::collections::BTreeSet<String> = ["gnutls", "java", "mbedtls", "nss", "openssl"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(seen, want);
+}
