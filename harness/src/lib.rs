@@ -8,6 +8,8 @@ pub mod capture;
 pub mod case;
 pub mod expectations;
 pub mod fuzzing;
+pub mod html;
+pub mod matrix;
 pub mod pcap;
 pub mod peer;
 pub mod process;

@@ -63,6 +63,41 @@ enum Command {
     /// byte for byte against the reference derivation.
     #[command(after_help = CHECK_CAPTURE_HELP)]
     CheckCapture(CheckCaptureArgs),
+    /// Run the suite against several targets named in a TOML file, in both
+    /// roles, without expectations files, and flag the outliers.
+    #[command(after_help = MATRIX_HELP)]
+    Matrix(MatrixArgs),
+}
+
+const MATRIX_HELP: &str = "\
+The file: optional `timeout` and `ready_timeout` (seconds), then one [[target]] per stack with
+`name` and at least one of `server` (a command line as test-server --spawn, with {port};
+`server_ready` a stdout line, `server_confine` true for a private network namespace) and
+`client` (as test-client -- CMD, with {port}; `client_stdin` what it is given).
+Output: per target counts and every flagged case (an outlier target, or a majority that breaks
+the case's expectation); with --out DIR also DIR/matrix.json, DIR/report.html and a reproducer
+bundle per failing cell in DIR/<target>-<role>/.
+Exit status: 0 it ran, 2 bad input, 3 a target could not be started (its cells are missing).";
+
+#[derive(clap::Args, Debug)]
+struct MatrixArgs {
+    /// The targets file (TOML).
+    file: PathBuf,
+    /// Only cases whose name matches this glob (`*`, `?`); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    filter: Vec<String>,
+    /// Only cases testing this role of the targets.
+    #[arg(long, value_enum)]
+    side: Option<SideArg>,
+    /// Cases run in parallel within one target's run.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Seed of the scripted peers.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Directory for matrix.json, report.html and the bundles.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 const CHECK_CAPTURE_HELP: &str = "\
@@ -308,6 +343,7 @@ fn main() -> ExitCode {
         Command::TestServer(args) => return test_server(args),
         Command::TestClient(args) => return test_client(args),
         Command::CheckCapture(args) => return check_capture(args),
+        Command::Matrix(args) => return matrix(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -473,6 +509,107 @@ fn check_capture(args: CheckCaptureArgs) -> ExitCode {
             ExitCode::from(report.exit_code())
         }
         Err(e) => setup_error(format!("{}: {e}", args.file.display())),
+    }
+}
+
+fn matrix(args: MatrixArgs) -> ExitCode {
+    use gauntlet_harness::{html, matrix};
+    let file = match std::fs::read_to_string(&args.file)
+        .map_err(|e| e.to_string())
+        .and_then(|t| matrix::MatrixFile::parse(&t))
+    {
+        Ok(f) => f,
+        Err(e) => return setup_error(format!("{}: {e}", args.file.display())),
+    };
+    if args.jobs == 0 {
+        return setup_error("--jobs must be at least 1");
+    }
+    let side = args.side.map(side_of);
+    let cases: Vec<TestCase> = suites::all()
+        .into_iter()
+        .filter(|c| side.is_none_or(|s| c.side == s) && matches_filters(&args.filter, &c.name))
+        .collect();
+    if cases.is_empty() {
+        return setup_error("no case matches the filters");
+    }
+    if let Some(dir) = &args.out {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return setup_error(format!("{}: {e}", dir.display()));
+        }
+    }
+    let total = cases.len() * file.targets.len();
+    let bar = progress_bar(total);
+    let start = Instant::now();
+    let (results, errors) = matrix::run(&file, &cases, args.jobs, args.seed, &|t, r| {
+        bar.set_message(format!("{t}: {}", r.name));
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let names: Vec<String> = file.targets.iter().map(|t| t.name.clone()).collect();
+    let mut m = matrix::assemble(&cases, names, &results, start.elapsed());
+    if let Some(dir) = &args.out {
+        let by_name: std::collections::HashMap<&str, &TestCase> =
+            cases.iter().map(|c| (c.name.as_str(), c)).collect();
+        for (ti, rs) in results.iter().enumerate() {
+            let target = &file.targets[ti].name;
+            for r in rs.iter().filter(|r| r.verdict.wants_bundle()) {
+                let Some(case) = by_name.get(r.name.as_str()) else {
+                    continue;
+                };
+                let role = side_name_of(r.side);
+                let sub = format!("{target}-{role}");
+                let info = report::RunInfo {
+                    target: target.clone(),
+                    side: r.side,
+                    seed: args.seed,
+                    timeout: Duration::from_secs_f64(file.timeout.unwrap_or(10.0)),
+                    jobs: args.jobs,
+                    expectations: None,
+                    elapsed: m_elapsed(&m),
+                };
+                match report::write_bundle(&dir.join(&sub), case, r, &info) {
+                    Ok(path) => {
+                        if let Some(row) = m.rows.iter_mut().find(|row| row.name == r.name) {
+                            if let Some(Some(cell)) = row.cells.get_mut(ti) {
+                                cell.bundle =
+                                    path.strip_prefix(dir).ok().map(|p| p.display().to_string());
+                            }
+                        }
+                    }
+                    Err(e) => eprintln!("gauntlet: {e}"),
+                }
+            }
+        }
+        let json = serde_json::to_string_pretty(&m).unwrap_or_default();
+        for (name, text) in [
+            ("matrix.json", json),
+            ("report.html", html::render(&m, "Gauntlet matrix")),
+        ] {
+            let path = dir.join(name);
+            if let Err(e) = std::fs::write(&path, text) {
+                eprintln!("gauntlet: {}: {e}", path.display());
+            }
+        }
+    }
+    print!("{}", matrix::render_text(&m));
+    for e in &errors {
+        eprintln!("gauntlet: {e}");
+    }
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    }
+}
+
+fn m_elapsed(m: &gauntlet_harness::matrix::Matrix) -> Duration {
+    Duration::from_secs_f64(m.elapsed_s)
+}
+
+fn side_name_of(side: Side) -> &'static str {
+    match side {
+        Side::Server => "server",
+        Side::Client => "client",
     }
 }
 
@@ -648,9 +785,19 @@ fn run_suite(
                 }
             }
         }
+        let one = gauntlet_harness::matrix::assemble(
+            cases,
+            vec![info.target.clone()],
+            std::slice::from_ref(&results),
+            info.elapsed,
+        );
         for (name, text) in [
             ("report.json", report::json(&results, &info)),
             ("junit.xml", report::junit(&results, &info)),
+            (
+                "report.html",
+                gauntlet_harness::html::render(&one, &format!("Gauntlet: {}", info.target)),
+            ),
         ] {
             let path = dir.join(name);
             if let Err(e) = std::fs::write(&path, text) {
