@@ -86,6 +86,9 @@ struct MatrixArgs {
     /// Only cases whose name matches this glob (`*`, `?`); repeatable.
     #[arg(long, value_name = "GLOB")]
     filter: Vec<String>,
+    /// Leave out cases whose name matches this glob; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
     /// Only cases testing this role of the targets.
     #[arg(long, value_enum)]
     side: Option<SideArg>,
@@ -98,6 +101,9 @@ struct MatrixArgs {
     /// Directory for matrix.json, report.html and the bundles.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Also write a Markdown summary here (interop/RESULTS.md's generated part).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
 }
 
 const CHECK_CAPTURE_HELP: &str = "\
@@ -528,6 +534,7 @@ fn matrix(args: MatrixArgs) -> ExitCode {
     let cases: Vec<TestCase> = suites::all()
         .into_iter()
         .filter(|c| side.is_none_or(|s| c.side == s) && matches_filters(&args.filter, &c.name))
+        .filter(|c| !args.exclude.iter().any(|g| glob_match(g, &c.name)))
         .collect();
     if cases.is_empty() {
         return setup_error("no case matches the filters");
@@ -589,6 +596,11 @@ fn matrix(args: MatrixArgs) -> ExitCode {
             if let Err(e) = std::fs::write(&path, text) {
                 eprintln!("gauntlet: {}: {e}", path.display());
             }
+        }
+    }
+    if let Some(path) = &args.markdown {
+        if let Err(e) = std::fs::write(path, matrix::render_markdown(&m)) {
+            eprintln!("gauntlet: {}: {e}", path.display());
         }
     }
     print!("{}", matrix::render_text(&m));

@@ -17,6 +17,7 @@
 //! server_confine = false      # run it in a private network namespace
 //! client = "openssl s_client -connect 127.0.0.1:{port} ..."  # as test-client -- CMD
 //! client_stdin = "GET / HTTP/1.0\r\n\r\n"
+//! timeout = 15                # this target's seconds per case
 //! ```
 //! Caps: at most [`MAX_TARGETS`] targets; transcripts kept for the HTML
 //! report are capped per cell ([`crate::html::MAX_TRANSCRIPT`]).
@@ -46,6 +47,8 @@ pub struct TargetSpec {
     pub server_confine: bool,
     pub client: Option<String>,
     pub client_stdin: Option<String>,
+    /// This target's seconds per case, over the file's `timeout`.
+    pub timeout: Option<f64>,
 }
 
 /// A matrix file.
@@ -268,16 +271,17 @@ pub fn run(
 ) -> (Vec<Vec<CaseResult>>, Vec<String>) {
     let timeout = Duration::from_secs_f64(file.timeout.unwrap_or(10.0));
     let ready_timeout = Duration::from_secs_f64(file.ready_timeout.unwrap_or(20.0));
-    let opts = RunOptions {
-        jobs,
-        timeout,
-        seed,
-        stop: None,
-    };
     let none = Expectations::default();
     let mut all = Vec::new();
     let mut errors = Vec::new();
     for t in &file.targets {
+        let timeout = t.timeout.map_or(timeout, Duration::from_secs_f64);
+        let opts = RunOptions {
+            jobs,
+            timeout,
+            seed,
+            stop: None,
+        };
         let mut results = Vec::new();
         let of_side = |side: Side| -> Vec<TestCase> {
             cases.iter().filter(|c| c.side == side).cloned().collect()
@@ -375,6 +379,64 @@ pub fn render_text(m: &Matrix) -> String {
                 }
             }
         }
+    }
+    out
+}
+
+/// A Markdown summary (for interop/RESULTS.md): per target and role the
+/// verdict counts, then the flagged cases with each deviating outcome.
+pub fn render_markdown(m: &Matrix) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} cases x {} targets, {:.0} s, no expectations applied.\n",
+        m.rows.len(),
+        m.targets.len(),
+        m.elapsed_s
+    );
+    out.push_str("| target | role | pass | fail | harness error |\n|---|---|---:|---:|---:|\n");
+    for (i, t) in m.targets.iter().enumerate() {
+        for side in ["server", "client"] {
+            let mut n = [0usize; 3];
+            for r in m.rows.iter().filter(|r| r.side == side) {
+                match r.cells.get(i).and_then(|c| c.as_ref()).map(|c| c.verdict) {
+                    Some("pass") => n[0] += 1,
+                    Some("fail") => n[1] += 1,
+                    Some(_) => n[2] += 1,
+                    None => {}
+                }
+            }
+            if n.iter().any(|&x| x > 0) {
+                let _ = writeln!(out, "| {t} | {side} | {} | {} | {} |", n[0], n[1], n[2]);
+            }
+        }
+    }
+    let flagged: Vec<&Row> = m.rows.iter().filter(|r| r.flag.is_some()).collect();
+    let _ = writeln!(out, "\n{} flagged cases:\n", flagged.len());
+    out.push_str("| case | RFC | flag | deviating outcomes |\n|---|---|---|---|\n");
+    for r in flagged {
+        let flag = match &r.flag {
+            Some(Flag::Outlier { targets }) => format!("outlier: {}", targets.join(", ")),
+            Some(Flag::MajorityDeviates { failing, ran }) => {
+                format!("majority deviates ({failing} of {ran})")
+            }
+            None => continue,
+        };
+        let outcomes: Vec<String> = m
+            .targets
+            .iter()
+            .zip(&r.cells)
+            .filter_map(|(t, c)| c.as_ref().map(|c| (t, c)))
+            .filter(|(_, c)| c.verdict != "pass")
+            .map(|(t, c)| format!("{t}: {}", c.outcome.replace('|', "\\|")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {flag} | {} |",
+            r.name,
+            r.rfc,
+            outcomes.join("; ")
+        );
     }
     out
 }
