@@ -20,4 +20,5 @@ pub mod suites;
 pub mod target;
 pub mod target_spawn;
 pub mod tcp;
+pub mod timing;
 pub mod vectors;

@@ -67,6 +67,52 @@ enum Command {
     /// roles, without expectations files, and flag the outliers.
     #[command(after_help = MATRIX_HELP)]
     Matrix(MatrixArgs),
+    /// Is an RSA key exchange server a Bleichenbacher timing oracle? Times
+    /// its answer to each malformed-premaster class, interleaved, and
+    /// compares the classes pairwise.
+    #[command(after_help = TIMING_HELP)]
+    TimingTest(TimingArgs),
+}
+
+const TIMING_HELP: &str = "\
+Classes: valid-but-wrong (the reference), wrong-first-byte, wrong-block-type, no-separator,
+zero-in-padding, wrong-version, short-, long- and empty-plaintext; one probe of each per block,
+in random order. Tests per pair: sign test, Wilcoxon signed-rank, bootstrap 95% interval of the
+median difference; distinguishable if any pair is below alpha / (2 x pairs).
+--csv is appended as the run goes; given an existing file the run continues after its last block.
+Exit status: 0 not distinguishable, 1 distinguishable, 2 bad input or unreachable target,
+3 no complete block.";
+
+#[derive(clap::Args, Debug)]
+struct TimingArgs {
+    /// The server (RSA key exchange, TLS_RSA_WITH_AES_128_GCM_SHA256).
+    #[arg(required_unless_present = "leaky_self_test")]
+    addr: Option<String>,
+    /// Instead of ADDR: start the built-in reference server with a key that
+    /// busy-waits this many microseconds on a malformed premaster (a known
+    /// oracle), and test that.
+    #[arg(long, value_name = "MICROSECONDS")]
+    leaky_self_test: Option<u64>,
+    /// Probes in all (rounded up to whole blocks of 9), at most 1,800,000.
+    #[arg(long, default_value_t = 9000)]
+    probes: u64,
+    /// Stop after this many seconds, whatever --probes says.
+    #[arg(long, default_value_t = 600.0)]
+    max_time: f64,
+    /// Seconds per network wait.
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
+    /// Family-wise significance level.
+    #[arg(long, default_value_t = 0.01)]
+    alpha: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Raw times (appended; resumed from).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// The ECDF plot (SVG).
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
 }
 
 const MATRIX_HELP: &str = "\
@@ -350,6 +396,7 @@ fn main() -> ExitCode {
         Command::TestClient(args) => return test_client(args),
         Command::CheckCapture(args) => return check_capture(args),
         Command::Matrix(args) => return matrix(args),
+        Command::TimingTest(args) => return timing_test(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -611,6 +658,113 @@ fn matrix(args: MatrixArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(3)
+    }
+}
+
+fn timing_test(args: TimingArgs) -> ExitCode {
+    use gauntlet_harness::timing;
+    let secs_ok = |v: f64, what: &str| -> Result<Duration, String> {
+        if v > 0.0 && v <= 86_400.0 {
+            Ok(Duration::from_secs_f64(v))
+        } else {
+            Err(format!("--{what} must be in (0, 86400] seconds"))
+        }
+    };
+    let (timeout, max_time) = match (
+        secs_ok(args.timeout, "timeout"),
+        secs_ok(args.max_time, "max-time"),
+    ) {
+        (Ok(t), Ok(m)) => (t, m),
+        (Err(e), _) | (_, Err(e)) => return setup_error(e),
+    };
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return setup_error("--alpha must be in (0, 1)");
+    }
+    let classes = timing::CLASSES.len() as u64;
+    let blocks = args.probes.div_ceil(classes);
+    if blocks == 0 || blocks > timing::MAX_BLOCKS {
+        return setup_error(format!(
+            "--probes must be in 1..={}",
+            timing::MAX_BLOCKS * classes
+        ));
+    }
+    let leaky = match args.leaky_self_test {
+        Some(us) => match timing::leaky::LeakyServer::start(Duration::from_micros(us)) {
+            Ok(s) => Some(s),
+            Err(e) => return setup_error(e),
+        },
+        None => None,
+    };
+    let addr = match (&leaky, &args.addr) {
+        (Some(s), _) => s.addr,
+        (None, Some(a)) => match serve::resolve(a) {
+            Ok(a) => a,
+            Err(e) => return setup_error(e),
+        },
+        (None, None) => return setup_error("give HOST:PORT or --leaky-self-test"),
+    };
+    let mut samples = Vec::new();
+    let mut csv: Box<dyn Write> = match &args.csv {
+        Some(path) => {
+            if path.exists() {
+                match std::fs::read_to_string(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| timing::read_csv(&t))
+                {
+                    Ok(s) => samples = s,
+                    Err(e) => return setup_error(format!("{}: {e}", path.display())),
+                }
+            }
+            let fresh = samples.is_empty();
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                Ok(mut f) => {
+                    if fresh && f.write_all(timing::CSV_HEADER.as_bytes()).is_err() {
+                        return setup_error(format!("{}: cannot write", path.display()));
+                    }
+                    Box::new(f)
+                }
+                Err(e) => return setup_error(format!("{}: {e}", path.display())),
+            }
+        }
+        None => Box::new(std::io::sink()),
+    };
+    // One probe first: an unreachable or non-RSA server is one line.
+    if let Err(e) = timing::probe(addr, timing::CLASSES[0].1, timeout, [0; 32]) {
+        return setup_error(format!("{addr}: {e}"));
+    }
+    let opts = timing::Options {
+        addr,
+        blocks,
+        max_time,
+        timeout,
+        seed: args.seed,
+    };
+    let bar = progress_bar(blocks as usize);
+    let failures = timing::run(&opts, &mut samples, &mut *csv, &|b| bar.set_position(b + 1));
+    bar.finish_and_clear();
+    drop(csv);
+    for f in failures.iter().take(5) {
+        eprintln!("gauntlet: probe failed: {f}");
+    }
+    let analysis = timing::analyse(&samples, args.alpha);
+    if analysis.blocks == 0 {
+        eprintln!("gauntlet: no complete block was measured");
+        return ExitCode::from(3);
+    }
+    print!("target {addr}: {}", timing::render(&analysis));
+    if let Some(path) = &args.plot {
+        if let Err(e) = timing::plot_svg(&samples, path) {
+            eprintln!("gauntlet: {}: {e}", path.display());
+        }
+    }
+    if analysis.distinguishable {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
