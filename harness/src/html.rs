@@ -110,13 +110,7 @@ pub fn render(m: &Matrix, title: &str) -> String {
     }
     out.push_str("</tr></thead><tbody>");
     for r in &m.rows {
-        let flag = match &r.flag {
-            Some(Flag::Outlier { targets }) => format!("outlier: {}", targets.join(", ")),
-            Some(Flag::MajorityDeviates { failing, ran }) => {
-                format!("majority deviates ({failing} of {ran})")
-            }
-            None => String::new(),
-        };
+        let flag = r.flag.as_ref().map(Flag::describe).unwrap_or_default();
         let _ = write!(
             out,
             "<tr data-family=\"{}\" data-rfc=\"{}\"{}><td class=\"name\">{}{}</td><td>{}</td><td>{}</td><td>{}</td>",

@@ -75,9 +75,9 @@ enum Command {
 }
 
 const TIMING_HELP: &str = "\
-Classes: valid-but-wrong (the reference), wrong-first-byte, wrong-block-type, no-separator,
-zero-in-padding, wrong-version, short-, long- and empty-plaintext; one probe of each per block,
-in random order. Tests per pair: sign test, Wilcoxon signed-rank, bootstrap 95% interval of the
+Classes (as the RsaKx cases): ValidButRandom (the reference), WrongFirstByte, WrongBlockType,
+ZeroInPadding, NoSeparator, Length0, Length47, Length49, Version0302; one probe of each per
+block, in random order. Tests per pair: sign test, Wilcoxon signed-rank, bootstrap 95% interval of the
 median difference; distinguishable if any pair is below alpha / (2 x pairs).
 --csv is appended as the run goes; given an existing file the run continues after its last block.
 Exit status: 0 not distinguishable, 1 distinguishable, 2 bad input or unreachable target,

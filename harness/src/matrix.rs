@@ -127,6 +127,18 @@ pub enum Flag {
     MajorityDeviates { failing: usize, ran: usize },
 }
 
+impl Flag {
+    /// One line: `outlier: a, b` or `majority deviates (2 of 3)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Flag::Outlier { targets } => format!("outlier: {}", targets.join(", ")),
+            Flag::MajorityDeviates { failing, ran } => {
+                format!("majority deviates ({failing} of {ran})")
+            }
+        }
+    }
+}
+
 /// One case across the targets.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Row {
@@ -360,12 +372,8 @@ pub fn render_text(m: &Matrix) -> String {
     let flagged: Vec<&Row> = m.rows.iter().filter(|r| r.flag.is_some()).collect();
     let _ = writeln!(out, "{} flagged cases", flagged.len());
     for r in flagged {
-        let what = match &r.flag {
-            Some(Flag::Outlier { targets }) => format!("outlier: {}", targets.join(", ")),
-            Some(Flag::MajorityDeviates { failing, ran }) => {
-                format!("majority deviates: {failing} of {ran} fail")
-            }
-            None => continue,
+        let Some(what) = r.flag.as_ref().map(Flag::describe) else {
+            continue;
         };
         let _ = writeln!(
             out,
@@ -415,12 +423,8 @@ pub fn render_markdown(m: &Matrix) -> String {
     let _ = writeln!(out, "\n{} flagged cases:\n", flagged.len());
     out.push_str("| case | RFC | flag | deviating outcomes |\n|---|---|---|---|\n");
     for r in flagged {
-        let flag = match &r.flag {
-            Some(Flag::Outlier { targets }) => format!("outlier: {}", targets.join(", ")),
-            Some(Flag::MajorityDeviates { failing, ran }) => {
-                format!("majority deviates ({failing} of {ran})")
-            }
-            None => continue,
+        let Some(flag) = r.flag.as_ref().map(Flag::describe) else {
+            continue;
         };
         let outcomes: Vec<String> = m
             .targets

@@ -32,19 +32,13 @@ pub const MAX_BLOCKS: u64 = 200_000;
 /// Bytes read per probe before the flight (a server's first flight).
 const MAX_FLIGHT: usize = 256 * 1024;
 
-/// The probe classes: the reference (a well-formed premaster the server
-/// cannot know) first, then each malformation.
-pub const CLASSES: &[(&str, PremasterBug)] = &[
-    ("valid-but-wrong", PremasterBug::ValidButRandom),
-    ("wrong-first-byte", PremasterBug::WrongFirstByte),
-    ("wrong-block-type", PremasterBug::WrongBlockType),
-    ("no-separator", PremasterBug::NoSeparator),
-    ("zero-in-padding", PremasterBug::ZeroInPadding),
-    ("wrong-version", PremasterBug::WrongVersion(0x0302)),
-    ("short-plaintext", PremasterBug::WrongLength(47)),
-    ("long-plaintext", PremasterBug::WrongLength(49)),
-    ("empty-plaintext", PremasterBug::WrongLength(0)),
-];
+/// The probe classes: the RSA key exchange suite's first nine
+/// (`suites::rsa_kx::CLASSES`: the reference, a well-formed premaster the
+/// server cannot know, then each padding and plaintext malformation; the
+/// public-length ciphertext cases are left out, since a server may answer
+/// them at once without leaking anything).
+pub const CLASSES: &[(&str, PremasterBug)] =
+    crate::suites::rsa_kx::CLASSES.as_slice().split_at(9).0;
 
 /// One measured probe.
 #[derive(Debug, Clone, PartialEq)]
