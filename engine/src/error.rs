@@ -163,6 +163,9 @@ pub enum CertificateError {
     MalformedSanDnsName(String),
     /// The leaf's extendedKeyUsage is marked critical (CA/B Forum BR).
     CriticalExtendedKeyUsage,
+    /// The leaf's extendedKeyUsage lists anyExtendedKeyUsage (CA/B Forum BR
+    /// §7.1.2.7.10), with or without serverAuth.
+    LeafAnyExtendedKeyUsage,
     /// A CRL without the cRLNumber extension (RFC 5280 §5.2.3).
     CrlMissingNumber,
     /// A CRL whose cRLNumber is marked critical (RFC 5280 §5.2.3).
@@ -282,7 +285,8 @@ impl Error {
                 | CertificateError::BadSerialNumber
                 | CertificateError::EmptySubjectWithoutCriticalSan
                 | CertificateError::MalformedSanDnsName(_)
-                | CertificateError::CriticalExtendedKeyUsage => AlertDescription::BadCertificate,
+                | CertificateError::CriticalExtendedKeyUsage
+                | CertificateError::LeafAnyExtendedKeyUsage => AlertDescription::BadCertificate,
                 // unsupported_certificate, "a certificate was of an
                 // unsupported type": a key type we do not take (DSA, P-192)
                 // or a name form we cannot check.

@@ -38,6 +38,7 @@ pub(crate) struct KeyUsage {
 pub(crate) struct ExtKeyUsage {
     pub server_auth: bool,
     pub client_auth: bool,
+    pub any: bool,
 }
 
 /// Where a certificate sits in a path, for the structure checks.
@@ -193,11 +194,13 @@ impl Cert {
                     });
                 }
                 ParsedExtension::ExtendedKeyUsage(eku) if handled => {
-                    // anyExtendedKeyUsage is not honoured, as OpenSSL's
-                    // sslserver/sslclient purposes do not honour it.
+                    // anyExtendedKeyUsage never stands for serverAuth or
+                    // clientAuth (OpenSSL's sslserver/sslclient purposes do
+                    // not honour it either), and a leaf may not carry it.
                     self.ext_key_usage = Some(ExtKeyUsage {
                         server_auth: eku.server_auth,
                         client_auth: eku.client_auth,
+                        any: eku.any,
                     });
                     self.eku_critical = ext.critical;
                 }

@@ -1,21 +1,65 @@
 //! X.509 certificate path building and validation (RFC 5280 §6, as TLS uses
 //! it): trust anchors, RSA signature checks (PKCS#1 v1.5 and PSS), validity at
 //! an injected time, basicConstraints/pathLen, keyUsage and extendedKeyUsage,
-//! subjectAltName matching, and CRL revocation with CRL signature and
-//! freshness checks. What is not supported fails closed with a precise error.
+//! name constraints, subjectAltName matching, RFC 5280 / CA/B Forum structure
+//! rules, and CRL revocation with CRL signature and freshness checks. What is
+//! not supported fails closed with a precise error (ECDSA signatures in the
+//! chain, for now: `UnsupportedSignatureAlgorithm`).
 //!
 //! Policy decisions (also in `vectors/pki/README.md`):
 //! - Names are compared byte for byte (issuer/subject DER), not after the
 //!   RFC 5280 §7.1 normalisation; AKI/SKI key identifiers, when both present,
 //!   must also agree.
-//! - A trust anchor is a name and a key: its own signature and validity are
-//!   not checked, but an explicit `CA:FALSE`, a keyUsage without keyCertSign,
-//!   its pathLenConstraint or an unknown critical extension (e.g. name
-//!   constraints, which we do not implement) still disqualify it. A leaf whose
-//!   DER equals an anchor is trusted directly (a pinned self-signed server).
+//! - Trust anchors. An anchor must be valid at the validation time
+//!   (`TrustAnchorExpired`, `TrustAnchorNotYetValid`) and, if it is an X.509
+//!   v3 certificate, assert basicConstraints CA:TRUE (`TrustAnchorNotCa`; a v1
+//!   root without extensions is still a CA); a v3 anchor needs a
+//!   non-critical SKI. Its keyUsage (keyCertSign), pathLenConstraint, name
+//!   constraints and critical extensions apply; its own signature is not
+//!   checked. This is the strict reading: pyca-cryptography's verifier
+//!   (checked with 48.0 on these chains) refuses both the expired anchor and
+//!   the v3 anchor without basicConstraints; OpenSSL 3.0 refuses the expired
+//!   anchor ("certificate has expired" at the root's depth) but takes the one
+//!   without basicConstraints because its keyUsage has keyCertSign;
+//!   rustls-webpki reduces an anchor to subject, key and name constraints and
+//!   checks neither (its docs: "no check that ... the certificate has the cA
+//!   basic constraint"), nor does Chromium's verifier check anchor expiry. A
+//!   leaf whose DER equals an anchor is trusted directly (a pinned
+//!   self-signed server) and is judged as a leaf.
+//! - Keys. Every RSA key that signs in the path (the anchor's included) and
+//!   the leaf's own key need a modulus of at least
+//!   [`VerifyOptions::min_rsa_bits`] ([`DEFAULT_MIN_RSA_BITS`] = 2048) in a
+//!   whole number of bytes (`RsaModulusTooSmall`,
+//!   `RsaModulusNotWholeBytes`). A leaf key that is DSA, ECDSA on a curve
+//!   other than P-256/P-384 (P-192), or of any other type is
+//!   `UnsupportedPublicKey`.
+//! - Structure (RFC 5280, CA/B Forum BR). Leaf and intermediates: a positive
+//!   serial of at most 20 octets of value (`BadSerialNumber`); an AKI with a
+//!   keyIdentifier unless self-issued (`MissingAuthorityKeyIdentifier`); an
+//!   empty subject only with a critical subjectAltName
+//!   (`EmptySubjectWithoutCriticalSan`). Intermediates and v3 anchors: an
+//!   SKI (`MissingSubjectKeyIdentifier`). Any certificate: AKI and SKI not
+//!   critical (`CriticalKeyIdentifier`). The leaf: not CA:TRUE (`LeafIsCa`),
+//!   its EKU not critical (`CriticalExtendedKeyUsage`) and without
+//!   anyExtendedKeyUsage, even beside serverAuth (`LeafAnyExtendedKeyUsage`,
+//!   CA/B Forum BR §7.1.2.7.10; pyca-cryptography and OpenSSL accept that
+//!   pair), and every SAN dNSName in letters, digits, `-`, `.` and `*`
+//!   (`MalformedSanDnsName`: an underscore).
 //! - Intermediates need basicConstraints CA:TRUE; at most
 //!   [`MAX_INTERMEDIATES`] of them, and at most [`SIGNATURE_BUDGET`] signature
 //!   checks across the whole search.
+//! - Name constraints (RFC 5280 §4.2.1.10), critical or not, of every CA in
+//!   the path including the anchor, bind every certificate below it except
+//!   self-issued intermediates: dNSName (labels added on the left; a leading
+//!   `.` means subdomains only; a wildcard SAN that covers an excluded name
+//!   is a violation), iPAddress (address and mask, per family), rfc822Name
+//!   (mailbox, host, `.domain`; also the subject's emailAddress) and
+//!   directoryName (a prefix of the subject's RDNs, byte for byte). The
+//!   subject CN counts as a dNSName only for a leaf without any
+//!   subjectAltName extension (as OpenSSL; we still never match a reference
+//!   name against the CN). A constraint on another form (URI, otherName, ...)
+//!   is `UnsupportedNameConstraint` as soon as a name of that form appears
+//!   below it; without such a name it is harmless.
 //! - Leaf purpose: if EKU is present it must list the purpose validated
 //!   (serverAuth for a server leaf, clientAuth for a client leaf);
 //!   anyExtendedKeyUsage does not count. If keyUsage is present, a server
@@ -26,9 +70,11 @@
 //! - Revocation: [`RevocationPolicy::CheckIfPresent`] (default) checks each
 //!   certificate against the CRLs supplied for its issuer and passes when
 //!   there are none; [`RevocationPolicy::RequireCrl`] fails with
-//!   `RevocationStatusUnknown` instead. Among several CRLs for one issuer the
-//!   ones that verify and are current are used; if none does, the first
-//!   failure (`CrlBadSignature`, `CrlExpired`, ...) is the error.
+//!   `RevocationStatusUnknown` instead. A CRL is used only if it verifies, is
+//!   current, and has a non-critical cRLNumber (RFC 5280 §5.2.3:
+//!   `CrlMissingNumber`, `CrlNumberCritical`). Among several CRLs for one
+//!   issuer the usable ones count; if none is, the first failure
+//!   (`CrlBadSignature`, `CrlMissingNumber`, `CrlExpired`, ...) is the error.
 
 mod cert;
 mod constraints;
@@ -276,6 +322,12 @@ fn check_leaf(leaf: &Cert, min_rsa_bits: usize) -> Result<(), CertificateError> 
     // MUST NOT be critical (pyca-cryptography's profile agrees).
     if leaf.ext_key_usage.is_some() && leaf.eku_critical {
         return Err(CertificateError::CriticalExtendedKeyUsage);
+    }
+    // CA/B Forum BR §7.1.2.7.10: anyExtendedKeyUsage "MUST NOT" appear in a
+    // subscriber certificate, even beside serverAuth. (Without serverAuth
+    // the leaf would fail the purpose check anyway.)
+    if leaf.ext_key_usage.is_some_and(|eku| eku.any) {
+        return Err(CertificateError::LeafAnyExtendedKeyUsage);
     }
     if let Some(bad) = &leaf.bad_san_dns {
         return Err(CertificateError::MalformedSanDnsName(bad.clone()));
