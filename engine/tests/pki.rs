@@ -846,6 +846,21 @@ fn rejects_rsa_1024_intermediate_with_rsa_modulus_too_small() {
     );
 }
 
+// The floor binds the trust anchor's key too: an RSA-1024 root's signature
+// on the intermediate is as weak as any other.
+#[test]
+fn rejects_rsa_1024_trust_anchor_with_rsa_modulus_too_small() {
+    assert_rejects(
+        "rsa1024-anchor",
+        CertificateError::RsaModulusTooSmall {
+            bits: 1024,
+            min: 2048,
+        },
+        AlertDescription::BadCertificate,
+    );
+    assert_eq!(run_with_min_rsa_bits("rsa1024-anchor", 1024), Ok(()));
+}
+
 // The leaf's own RSA key meets the same floor.
 #[test]
 fn rejects_rsa_1024_leaf_with_rsa_modulus_too_small() {

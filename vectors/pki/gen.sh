@@ -61,6 +61,7 @@ future-crl|leaf|int|root|root-crl,int-future-crl|localhost|serverAuth|checkIfPre
 crl-wrong-key|leaf|int|root|root-crl,int-wrongkey-crl|localhost|serverAuth|checkIfPresent|CrlBadSignature|CRL signature failure
 require-crl-missing|leaf|int|root|root-crl|localhost|serverAuth|requireCrl|RevocationStatusUnknown|unable to get certificate CRL
 rsa1024-intermediate|leaf-under-rsa1024|int-rsa1024|root||localhost|serverAuth|checkIfPresent|RsaModulusTooSmall|OK
+rsa1024-anchor|leaf-under-rsa1024-root|int-under-rsa1024-root|root-rsa1024||localhost|serverAuth|checkIfPresent|RsaModulusTooSmall|OK
 rsa1024-leaf|leaf-rsa1024|int|root||localhost|serverAuth|checkIfPresent|RsaModulusTooSmall|OK
 rsa2047-leaf|leaf-rsa2047|int|root||localhost|serverAuth|checkIfPresent|RsaModulusNotWholeBytes|OK
 dsa-leaf|leaf-dsa|int|root||localhost|serverAuth|checkIfPresent|UnsupportedPublicKey|OK
@@ -627,19 +628,28 @@ generate_strict() {
   newca int-s 2900
 
   # Weak RSA moduli: a 1024-bit intermediate, a 1024-bit and a 2047-bit leaf.
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$OUT/int-rsa1024.key" 2>/dev/null
+  # genkey NAME ARGS...: a key made once (a rerun of the group is byte-identical:
+  # openssl ca's RSA PKCS#1 v1.5 signatures are deterministic).
+  genkey() {
+    local name=$1
+    shift
+    [ -f "$OUT/$name.key" ] || openssl genpkey "$@" -out "$OUT/$name.key" 2>/dev/null
+  }
+  genkey int-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
   issue root-s root int-rsa1024 "$O/CN=Gauntlet RSA-1024 Intermediate CA" ca_ext $IS $IE
   newca int-rsa1024 3100
   issue int-rsa1024 int-rsa1024 leaf-under-rsa1024 "$O/CN=localhost" leaf_ext $S $E
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$OUT/leaf-rsa1024.key" 2>/dev/null
+  genkey leaf-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
   issue int-s int leaf-rsa1024 "$O/CN=localhost" leaf_ext $S $E
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2047 -out "$OUT/leaf-rsa2047.key" 2>/dev/null
+  genkey leaf-rsa2047 -algorithm RSA -pkeyopt rsa_keygen_bits:2047
   issue int-s int leaf-rsa2047 "$O/CN=localhost" leaf_ext $S $E
   # Leaf keys that are not RSA: DSA-2048 and ECDSA P-192.
-  openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out "$WORK/dsa.param" 2>/dev/null
-  openssl genpkey -paramfile "$WORK/dsa.param" -out "$OUT/leaf-dsa.key" 2>/dev/null
+  if [ ! -f "$OUT/leaf-dsa.key" ]; then
+    openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out "$WORK/dsa.param" 2>/dev/null
+    genkey leaf-dsa -paramfile "$WORK/dsa.param"
+  fi
   issue int-s int leaf-dsa "$O/CN=localhost" leaf_ext $S $E
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-192 -out "$OUT/leaf-p192.key" 2>/dev/null
+  genkey leaf-p192 -algorithm EC -pkeyopt ec_paramgen_curve:P-192
   issue int-s int leaf-p192 "$O/CN=localhost" leaf_ext $S $E
 
   # basicConstraints CA:TRUE on a server certificate.
@@ -728,6 +738,13 @@ generate_strict() {
   issue root-expired root-expired int-under-expired-root "$O/CN=Gauntlet Intermediate Under Expired Root" ca_ext $IS $IE
   newca int-under-expired-root 3900
   issue int-under-expired-root int-under-expired-root leaf-under-expired-root "$O/CN=localhost" leaf_ext $S $E
+  # An RSA-1024 trust anchor: its signature on the intermediate is weak too.
+  genkey root-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
+  newca root-rsa1024 1c00
+  issue root-rsa1024 - root-rsa1024 "$O/CN=Gauntlet RSA-1024 Root CA" ca_ext 20250101000000Z 20350101000000Z
+  issue root-rsa1024 root-rsa1024 int-under-rsa1024-root "$O/CN=Gauntlet Intermediate Under RSA-1024 Root" ca_ext $IS $IE
+  newca int-under-rsa1024-root 3b00
+  issue int-under-rsa1024-root int-under-rsa1024-root leaf-under-rsa1024-root "$O/CN=localhost" leaf_ext $S $E
   newca root-nobc 1b00
   issue root-nobc - root-nobc "$O/CN=Gauntlet Root Without BasicConstraints" root_nobc_ext 20250101000000Z 20350101000000Z
   issue root-nobc root-nobc int-under-nobc-root "$O/CN=Gauntlet Intermediate Under No-BC Root" ca_ext $IS $IE

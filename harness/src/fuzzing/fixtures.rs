@@ -123,6 +123,7 @@ pub const GENUINE_CERTS: &[&[u8]] = &[
     pki_file!("int-skicrit.der"),
     pki_file!("int-under-expired-root.der"),
     pki_file!("int-under-nobc-root.der"),
+    pki_file!("int-under-rsa1024-root.der"),
     pki_file!("leaf-akicrit.der"),
     pki_file!("leaf-anyeku.der"),
     pki_file!("leaf-anyeku-server.der"),
@@ -156,12 +157,14 @@ pub const GENUINE_CERTS: &[&[u8]] = &[
     pki_file!("leaf-serial-zero.der"),
     pki_file!("leaf-under-expired-root.der"),
     pki_file!("leaf-under-nobc-root.der"),
+    pki_file!("leaf-under-rsa1024-root.der"),
     pki_file!("leaf-under-noski.der"),
     pki_file!("leaf-under-rsa1024.der"),
     pki_file!("leaf-under-skicrit.der"),
     pki_file!("leaf-underscore.der"),
     pki_file!("root-expired.der"),
     pki_file!("root-nobc.der"),
+    pki_file!("root-rsa1024.der"),
 ];
 
 /// The test PKI's leaf key (`vectors/pki/leaf.key`), parsed once.
