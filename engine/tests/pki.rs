@@ -1093,6 +1093,19 @@ fn rejects_dns_and_ip_names_outside_permitted_subtrees() {
     );
 }
 
+// RFC 5280 §6.1.1 (the anchor's constraints, when the anchor has them) and
+// §6.1.4 (g): a trust anchor's name constraints bind the whole path, here
+// through an unconstrained intermediate to the leaf two levels below.
+#[test]
+fn applies_trust_anchor_name_constraints_through_the_path() {
+    assert_ok("nc-anchor-permitted-two-below");
+    assert_rejects(
+        "nc-anchor-violation-two-below",
+        CertificateError::NameConstraintViolation("dNSName other.test".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
 // Our choice: for a leaf without subjectAltName the subject CN counts as a
 // dNSName for name constraints (as OpenSSL does), though we never match a
 // reference name against it.

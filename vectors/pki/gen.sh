@@ -87,6 +87,8 @@ nc-dns-outside-permitted|leaf-nc-dns-out|int-nc-permit|root||a.example.test|serv
 nc-ip-outside-permitted|leaf-nc-ip-out|int-nc-permit|root||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
 nc-cn-inside-permitted-no-san|leaf-nc-cn-in|int-nc-permit|root||-|clientAuth|checkIfPresent|ok|OK
 nc-cn-outside-permitted-no-san|leaf-nc-cn-out|int-nc-permit|root||-|clientAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
+nc-anchor-permitted-two-below|leaf-under-nc-root-in|int-under-nc-root|root-nc||a.example.test|serverAuth|checkIfPresent|ok|OK
+nc-anchor-violation-two-below|leaf-under-nc-root-out|int-under-nc-root|root-nc||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
 nc-not-excluded|leaf-nc-good|int-nc-exclude|root||good.example.test|serverAuth|checkIfPresent|ok|OK
 nc-dns-excluded|leaf-nc-excl-dns|int-nc-exclude|root||good.example.test|serverAuth|checkIfPresent|NameConstraintViolation|excluded subtree violation
 nc-ip-excluded|leaf-nc-excl-ip|int-nc-exclude|root||good.example.test|serverAuth|checkIfPresent|NameConstraintViolation|excluded subtree violation
@@ -745,6 +747,13 @@ generate_strict() {
   issue root-rsa1024 root-rsa1024 int-under-rsa1024-root "$O/CN=Gauntlet Intermediate Under RSA-1024 Root" ca_ext $IS $IE
   newca int-under-rsa1024-root 3b00
   issue int-under-rsa1024-root int-under-rsa1024-root leaf-under-rsa1024-root "$O/CN=localhost" leaf_ext $S $E
+  # Name constraints on the trust anchor bind two levels down.
+  newca root-nc 1d00
+  issue root-nc - root-nc "$O/CN=Gauntlet Name-Constrained Root CA" ca_nc_permit_ext 20250101000000Z 20350101000000Z
+  issue root-nc root-nc int-under-nc-root "$O/CN=Gauntlet Intermediate Under Constrained Root" ca_ext $IS $IE
+  newca int-under-nc-root 3c00
+  issue int-under-nc-root int-under-nc-root leaf-under-nc-root-in "$O/CN=a.example.test" leaf_nc_in_ext $S $E
+  issue int-under-nc-root int-under-nc-root leaf-under-nc-root-out "$O/CN=a.example.test" leaf_nc_dns_out_ext $S $E
   newca root-nobc 1b00
   issue root-nobc - root-nobc "$O/CN=Gauntlet Root Without BasicConstraints" root_nobc_ext 20250101000000Z 20350101000000Z
   issue root-nobc root-nobc int-under-nobc-root "$O/CN=Gauntlet Intermediate Under No-BC Root" ca_ext $IS $IE
