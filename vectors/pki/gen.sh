@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Generates Gauntlet's test PKI with the OpenSSL 3 CLI (and Python's standard
-# library only to flip one signature byte and to write manifest.json), then
-# cross-checks every chain with `openssl verify` at the reference time T.
+# library only to flip one signature byte, to splice four serial numbers that
+# `openssl dgst` then re-signs, and to write manifest.json), then cross-checks
+# every chain with `openssl verify` at the reference time T.
 #
 # Run from the repository root:  vectors/pki/gen.sh [--force]
-# Without --force an existing PKI is left untouched and only re-checked, so the
+# Without --force an existing PKI is left untouched and only re-checked (a
+# missing group, such as the strict group of issue 12, is added), so the
 # script is idempotent (RSA keys and PSS salts are random: regenerating changes
-# bytes, never meaning). The chains and their expectations are the table below;
-# see vectors/pki/README.md.
+# bytes, never meaning). manifest.json is rewritten from the table every run.
+# The chains and their expectations are the table below; see
+# vectors/pki/README.md.
 set -euo pipefail
 
 OUT=vectors/pki
