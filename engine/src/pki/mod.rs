@@ -507,8 +507,9 @@ impl<'a> PathSearch<'a> {
         below: usize,
         is_anchor: bool,
     ) -> Result<(), CertificateError> {
-        // The signature first: a candidate that did not sign `child` is not
-        // its issuer, whatever else is wrong with it.
+        // The signature first (after the signer's key size): a candidate
+        // that did not sign `child` is not its issuer, whatever else is
+        // wrong with it.
         if self.budget == 0 {
             return Err(CertificateError::UnknownIssuer);
         }
