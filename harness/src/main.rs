@@ -302,9 +302,18 @@ struct ServeArgs {
     /// Append an NSS key log (for Wireshark) to FILE.
     #[arg(long)]
     keylog: Option<PathBuf>,
-    /// Seconds to wait for the peer at any point.
+    /// Idle timeout: seconds a connection may go without a byte from the peer
+    /// (or without the peer reading ours) before it is dropped.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
+    /// Seconds from accept to a complete handshake, however the peer paces
+    /// its bytes (a slow drip, a stream of warning alerts); then dropped.
+    #[arg(long, default_value_t = 10.0)]
+    handshake_timeout: f64,
+    /// Connections open at once (one thread serves them all; each needs a
+    /// file descriptor). One accepted past this is closed at once.
+    #[arg(long, default_value_t = serve::DEFAULT_MAX_CONCURRENT)]
+    max_concurrent: usize,
     /// Exit after serving N connections.
     #[arg(long)]
     max_connections: Option<usize>,
@@ -419,6 +428,11 @@ enum Failure {
 fn serve(args: ServeArgs) -> Result<(), Failure> {
     // Every flag and file is checked before the socket is bound.
     let timeout = secs(args.timeout, "timeout").map_err(Failure::Setup)?;
+    let handshake_timeout =
+        secs(args.handshake_timeout, "handshake-timeout").map_err(Failure::Setup)?;
+    if args.max_concurrent == 0 {
+        return Err(Failure::Setup("--max-concurrent must be at least 1".into()));
+    }
     let mut config = builtin::server_config(args.cert.as_deref(), args.key.as_deref())
         .map_err(Failure::Setup)?;
     config.extended_master_secret = !args.no_ems;
@@ -434,7 +448,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             Mode::Http => ServeMode::Http,
         },
         timeout,
+        handshake_timeout,
         keylog: args.keylog,
+        max_concurrent: args.max_concurrent,
         max_connections: args.max_connections,
         ..ServeOptions::default()
     };
