@@ -418,8 +418,9 @@ fn main() -> ExitCode {
 }
 
 /// Why `serve`, `connect` or `list` stopped: bad flags or input files (exit
-/// 2, before anything binds or connects, as the other subcommands), or a
-/// failure once running (exit 1).
+/// 2, before anything binds or connects, as the other subcommands), a
+/// target `connect` cannot reach (exit 2, as `test-server`'s), or a failure
+/// once running (exit 1).
 enum Failure {
     Setup(String),
     Run(String),
@@ -508,7 +509,10 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
         linger,
         keylog: args.keylog,
     };
-    let hs = serve::connect(
+    // A port where nothing listens (or no answer) is bad input: exit 2.
+    let stream = serve::open(addr, timeout).map_err(Failure::Setup)?;
+    let hs = serve::connect_over(
+        stream,
         addr,
         Arc::new(config),
         &opts,

@@ -180,8 +180,25 @@ pub fn connect(
     input: &[u8],
     out: &mut dyn Write,
 ) -> Result<HandshakeSummary, String> {
-    let stream =
-        TcpStream::connect_timeout(&addr, opts.timeout).map_err(|e| format!("{addr}: {e}"))?;
+    let stream = open(addr, opts.timeout)?;
+    connect_over(stream, addr, config, opts, input, out)
+}
+
+/// The TCP connection of `connect`, with a one-line error naming `addr`
+/// (nothing listens, no route, no answer within `timeout`).
+pub fn open(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, String> {
+    TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))
+}
+
+/// `connect` over a connected `stream`.
+pub fn connect_over(
+    stream: TcpStream,
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    opts: &ConnectOptions,
+    input: &[u8],
+    out: &mut dyn Write,
+) -> Result<HandshakeSummary, String> {
     let conn = Connection::client(
         config,
         &opts.server_name,
