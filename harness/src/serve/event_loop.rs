@@ -44,6 +44,8 @@ pub const MAX_HTTP_REQUEST: usize = 64 * 1024;
 pub const CLOSE_LINGER: Duration = Duration::from_secs(2);
 /// Reads one connection gets per turn before the others get theirs.
 const READS_PER_TURN: usize = 8;
+/// Connection turns between two looks at the listen backlog.
+const ACCEPT_EVERY: usize = 16;
 /// Readiness events taken per poll.
 const EVENTS: usize = 1024;
 /// The longest the loop sleeps: how late a deadline or the stop flag is seen.
@@ -224,7 +226,14 @@ impl<'a> Server<'a> {
             }
             ready.sort_unstable();
             ready.dedup();
-            for idx in ready {
+            for (n, idx) in ready.into_iter().enumerate() {
+                // A turn that finishes a handshake costs an RSA decryption:
+                // between them the backlog (std's 128) is drained, so a
+                // burst of new connections is not dropped while others'
+                // handshakes run.
+                if n > 0 && n % ACCEPT_EVERY == 0 && self.listener.is_some() {
+                    self.accept(on_end)?;
+                }
                 self.turn(idx, on_end);
             }
             if last_sweep.elapsed() >= TICK {
