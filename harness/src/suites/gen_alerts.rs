@@ -25,8 +25,11 @@
 //!   Alert and ChangeCipherSpec records are forbidden (§6.2.1: "MUST NOT
 //!   send zero-length fragments"); a server may refuse one at once with
 //!   unexpected_message or decode_error (BoringSSL, OpenSSL for the alert),
-//!   or skip it (OpenSSL for the handshake), so a single one accepts either
-//!   and a flood only the alert.
+//!   or skip it (OpenSSL for the handshake and ChangeCipherSpec ones), so a
+//!   single one accepts either and a flood only the alert. A server that
+//!   refuses the first warning of a flood with a fatal alert (as one warning
+//!   allows: OpenSSL for no_renegotiation) conforms as well; completing the
+//!   handshake or waiting does not.
 
 use super::alert;
 use crate::case::{Expect, TestCase};
@@ -96,7 +99,16 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
 
 fn floods(out: &mut Vec<TestCase>) {
     let warning = |d: A| vec![1u8, d.0];
-    let stop = || alert(&[A::UnexpectedMessage]);
+    // A server that refuses the first warning with a fatal alert (as
+    // `warning_tolerated` allows) ends the flood there and conforms too.
+    let stop = || {
+        alert(&[
+            A::UnexpectedMessage,
+            A::HandshakeFailure,
+            A::IllegalParameter,
+            A::DecodeError,
+        ])
+    };
     let mut rows: Vec<(String, u8, Vec<u8>, usize, Expect)> = Vec::new();
     for (dname, d) in [
         ("UserCanceled", A::UserCanceled),
@@ -119,7 +131,7 @@ fn floods(out: &mut Vec<TestCase>) {
     }
     let refused = || alert(&[A::UnexpectedMessage, A::DecodeError]);
     for (tname, typ) in [("Handshake", 22u8), ("Alert", 21), ("ChangeCipherSpec", 20)] {
-        let one = if typ == 22 {
+        let one = if typ != 21 {
             Expect::AnyOf(vec![Expect::Success, refused()])
         } else {
             refused()
@@ -132,7 +144,13 @@ fn floods(out: &mut Vec<TestCase>) {
     // Application data before the handshake ends is unexpected whatever its
     // length (RFC 5246 §7.3, §6).
     for n in [1usize, 33, 1000] {
-        rows.push((format!("EmptyApplicationDatax{n}"), 23, vec![], n, stop()));
+        rows.push((
+            format!("EmptyApplicationDatax{n}"),
+            23,
+            vec![],
+            n,
+            alert(&[A::UnexpectedMessage]),
+        ));
     }
     for (label, typ, payload, count, expect) in rows {
         out.push(TestCase::server(

@@ -159,10 +159,11 @@ fn server_content_types(out: &mut Vec<TestCase>) {
 /// Exceptions, each from the RFC: HelloRequest (0) "will be ignored by the
 /// client if the client is currently negotiating a session" (§7.4.1.1),
 /// but its body is empty (`struct { } HelloRequest`), so one carrying the
-/// body of another message is malformed (decode_error; OpenSSL's record
-/// layer refuses a HelloRequest with a body as BAD_HELLO_REQUEST with
-/// decode_error); an empty one in place of ServerHelloDone would be
-/// ignored, and the case would only wait, so it is left out.
+/// body of another message is malformed: decode_error (rule 1; OpenSSL and
+/// GnuTLS, which do not take a HelloRequest mid-handshake, answer
+/// unexpected_message: listed in their expectations files); an empty one
+/// in place of ServerHelloDone would be ignored, and the case would only
+/// wait, so it is left out.
 /// CertificateRequest (13) is awaited where ServerHelloDone is, so an empty
 /// one is a malformed CertificateRequest: decode_error.
 fn client_handshake_types(out: &mut Vec<TestCase>) {
