@@ -200,20 +200,27 @@ fn client_handshake_types(out: &mut Vec<TestCase>) {
     ] {
         let own = own_type(msg);
         for &t in types.iter().filter(|t| **t != own) {
-            let (expect, clause) = match (msg, t) {
+            // The exceptions are named for what they are, not by type.
+            let (label, expect, clause) = match (msg, t) {
                 (HsMsg::ServerHelloDone, 0) => continue,
                 (_, 0) => (
+                    "HelloRequestWithBody".to_string(),
                     alert(&[A::DecodeError]),
                     "RFC 5246 §7.4.1.1 (HelloRequest has an empty body), §7.2.2 decode_error",
                 ),
                 (HsMsg::ServerHelloDone, 13) => (
+                    "EmptyCertificateRequest".to_string(),
                     alert(&[A::DecodeError]),
                     "RFC 5246 §7.4.4 (an empty CertificateRequest is malformed), §7.2.2 decode_error",
                 ),
-                _ => (alert(&[A::UnexpectedMessage]), clause),
+                _ => (
+                    format!("Type{t:02x}"),
+                    alert(&[A::UnexpectedMessage]),
+                    clause,
+                ),
             };
             out.push(TestCase::client(
-                format!("HandshakeType-Client-{state}-Type{t:02x}"),
+                format!("HandshakeType-Client-{state}-{label}"),
                 clause,
                 base.clone().with_bugs(ServerBugs {
                     mutations: vec![(msg, Mutation::WrongType(t))],
