@@ -61,7 +61,7 @@ pub enum Script {
     /// For server-role cases.
     Client(Box<ClientScript>),
     /// For client-role cases.
-    Server(crate::peer::server::ServerScript),
+    Server(Box<crate::peer::server::ServerScript>),
 }
 
 #[derive(Clone, Debug)]
@@ -114,7 +114,7 @@ impl TestCase {
             name: name.into(),
             rfc,
             side: Side::Client,
-            script: Script::Server(script),
+            script: Script::Server(Box::new(script)),
             expect,
         }
     }

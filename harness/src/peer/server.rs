@@ -67,6 +67,10 @@ pub struct ServerBugs {
     pub hello_request_during: bool,
     /// If true, the record carrying ServerHello has version 0x0302.
     pub record_version: Option<u16>,
+    /// Max fragment, if set, causes every handshake message we send
+    /// (ServerHello … ServerHelloDone, Finished) to go in records of at
+    /// most this many bytes (at least 1) instead of 2^14.
+    pub max_fragment: Option<usize>,
 }
 
 impl ServerBugs {
@@ -91,6 +95,7 @@ impl ServerBugs {
             hello_request_after,
             hello_request_during,
             record_version,
+            max_fragment,
         } = self;
         let hello = server_version.is_some()
             || cipher_suite.is_some()
@@ -101,6 +106,7 @@ impl ServerBugs {
             || *server_key_exchange
             || *hello_request_during
             || record_version.is_some()
+            || max_fragment.is_some()
             || *ccs == ServerCcsBug::Early;
         let change_cipher_spec = *app_data_before_finished
             || matches!(ccs, ServerCcsBug::Skip | ServerCcsBug::Payload(_));
@@ -219,6 +225,7 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
 
 fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> Result<(), Ending> {
     let b = &script.bugs;
+    let max = b.max_fragment.unwrap_or(1 << 14).max(1);
     let mut transcript = Vec::new();
     let hello = read_client_hello(wire, &mut transcript)?;
     wire.reach(Milestone::Hello);
@@ -263,13 +270,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     if let Some(v) = b.record_version {
         wire.version = v;
     }
-    wire.send_handshake(
-        &mut transcript,
-        HsMsg::ServerHello,
-        &sh,
-        &b.mutations,
-        1 << 14,
-    )?;
+    wire.send_handshake(&mut transcript, HsMsg::ServerHello, &sh, &b.mutations, max)?;
     wire.version = 0x0303;
     if b.ccs == ServerCcsBug::Early {
         wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
@@ -287,7 +288,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         HsMsg::Certificate,
         &cert,
         &b.mutations,
-        1 << 14,
+        max,
     )?;
     if b.server_key_exchange {
         // Under ServerHelloDone's mutations, as it always was.
@@ -297,7 +298,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
             HsMsg::ServerHelloDone,
             &ske,
             &b.mutations,
-            1 << 14,
+            max,
         )?;
     }
     wire.send_handshake(
@@ -305,7 +306,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         HsMsg::ServerHelloDone,
         &build::server_hello_done(),
         &b.mutations,
-        1 << 14,
+        max,
     )?;
     wire.flush()?;
 
@@ -384,13 +385,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         super::record::flip_body_bit(&mut rec, bit);
         wire.send_raw(&rec)?;
     } else {
-        wire.send_handshake(
-            &mut transcript,
-            HsMsg::Finished,
-            &fin,
-            &b.mutations,
-            1 << 14,
-        )?;
+        wire.send_handshake(&mut transcript, HsMsg::Finished, &fin, &b.mutations, max)?;
     }
     wire.flush()?;
 
