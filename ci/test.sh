@@ -12,6 +12,8 @@ command -v ip >/dev/null || [ -x /usr/sbin/ip ] || need_apt+=(iproute2)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 # harness/tests/cli.rs decrypts a reproducer bundle's capture with tshark.
 command -v tshark >/dev/null || need_apt+=(tshark)
+# harness/tests/matrix.rs loads the HTML report in headless Chromium.
+command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

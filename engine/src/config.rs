@@ -329,6 +329,9 @@ pub struct PkiVerifier {
     pub crls: Vec<Vec<u8>>,
     /// What a missing CRL means: pass (the default) or fail.
     pub revocation: crate::pki::RevocationPolicy,
+    /// The smallest RSA modulus, in bits, for the server's key and every
+    /// key that signs its chain ([`crate::pki::DEFAULT_MIN_RSA_BITS`]).
+    pub min_rsa_bits: usize,
 }
 
 impl PkiVerifier {
@@ -337,6 +340,7 @@ impl PkiVerifier {
             roots: crate::pki::TrustAnchors::from_der(roots)?,
             crls,
             revocation: crate::pki::RevocationPolicy::CheckIfPresent,
+            min_rsa_bits: crate::pki::DEFAULT_MIN_RSA_BITS,
         })
     }
 }
@@ -359,6 +363,7 @@ impl ServerCertVerifier for PkiVerifier {
                 now: crate::pki::Time(now.0),
                 purpose: crate::pki::Purpose::ServerAuth,
                 revocation: self.revocation,
+                min_rsa_bits: self.min_rsa_bits,
             },
         )
         .map(|_| ())

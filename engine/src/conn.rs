@@ -24,6 +24,19 @@ use crate::transcript::{Direction, StateId, Step, Transcript};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+/// Events a driver may leave undrained (`poll_event`); the one that would
+/// pass this, or [`MAX_QUEUED_EVENT_BYTES`], ends the connection with a
+/// fatal internal_error (`Error::Internal`), and only its `Failed` event is
+/// queued after it. A driver that drains after each `feed` of what one
+/// socket read gave never comes near: one 16 KiB read yields at most ~550
+/// events (1-byte AEAD records), and warning alerts and empty records are
+/// bounded by `FloodGuard`. The cap is for a driver that does not drain:
+/// its queue is an error, never growth.
+pub const MAX_QUEUED_EVENTS: usize = 4096;
+/// Application data bytes the undrained events may hold (see
+/// [`MAX_QUEUED_EVENTS`]).
+pub const MAX_QUEUED_EVENT_BYTES: usize = 4 << 20;
+
 /// What a connection tells its driver.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -86,7 +99,12 @@ pub(crate) struct Core {
     /// Keys for the peer's direction, installed when its CCS arrives.
     pub(crate) pending_read: Option<RecordOpener>,
     out: Vec<u8>,
+    /// Bounded by `MAX_QUEUED_EVENTS` and `MAX_QUEUED_EVENT_BYTES`.
     events: VecDeque<Event>,
+    /// Application data bytes in `events`.
+    event_bytes: usize,
+    /// An event was refused at the cap: `process` fails the connection.
+    events_overflowed: bool,
     pub(crate) transcript: Transcript,
     pub(crate) provider: Provider,
     /// Every handshake message so far (HelloRequest excluded), for hashes.
@@ -141,6 +159,8 @@ impl Core {
             pending_read: None,
             out: Vec::new(),
             events: VecDeque::new(),
+            event_bytes: 0,
+            events_overflowed: false,
             transcript: Transcript::new(transcript),
             provider,
             handshake_bytes: Vec::new(),
@@ -304,7 +324,7 @@ impl Core {
 
     pub(crate) fn complete(&mut self, summary: HandshakeSummary) -> Result<(), Error> {
         self.established = Some(summary.clone());
-        self.events.push_back(Event::HandshakeComplete(summary));
+        self.emit(Event::HandshakeComplete(summary));
         // The hash input is only needed during the handshake.
         self.handshake_bytes = Vec::new();
         for data in std::mem::take(&mut self.queued) {
@@ -352,8 +372,30 @@ impl Core {
         }
     }
 
+    /// Queues `event` for the driver, unless the queue is at its cap
+    /// (`MAX_QUEUED_EVENTS`): then it is dropped and `process` fails the
+    /// connection with internal_error, so nothing is lost silently.
     pub(crate) fn emit(&mut self, event: Event) {
+        let bytes = match &event {
+            Event::ApplicationData(d) => d.len(),
+            _ => 0,
+        };
+        if self.events.len() >= MAX_QUEUED_EVENTS
+            || self.event_bytes.saturating_add(bytes) > MAX_QUEUED_EVENT_BYTES
+        {
+            self.events_overflowed = true;
+            return;
+        }
+        self.event_bytes += bytes;
         self.events.push_back(event);
+    }
+
+    fn pop_event(&mut self) -> Option<Event> {
+        let event = self.events.pop_front()?;
+        if let Event::ApplicationData(d) = &event {
+            self.event_bytes = self.event_bytes.saturating_sub(d.len());
+        }
+        Some(event)
     }
 
     /// Ends the connection for `err`: its alert goes out once, then nothing.
@@ -368,6 +410,7 @@ impl Core {
         self.log_local(&format!("error: {err}"), &[]);
         self.status = Status::Failed;
         self.error = Some(err.clone());
+        // The one event past the queue's cap: the connection's last.
         self.events.push_back(Event::Failed(err));
     }
 }
@@ -464,6 +507,12 @@ impl Connection {
     pub fn process(&mut self, now: UnixTime) {
         while self.core.status == Status::Open {
             match self.step(now) {
+                Ok(true) if self.core.events_overflowed => {
+                    self.core.fail(Error::Internal(
+                        "event queue cap reached: events not drained",
+                    ));
+                    break;
+                }
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
@@ -492,7 +541,7 @@ impl Connection {
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.core.events.pop_front()
+        self.core.pop_event()
     }
 
     /// Sends application data (queued until the handshake completes).

@@ -160,6 +160,55 @@ pub enum CertificateError {
     UnhandledCriticalExtension(String),
     /// Revocation checking was required but no CRL covers this issuer.
     RevocationStatusUnknown,
+    /// An RSA key in the path (the leaf's, or one that signs) is smaller
+    /// than the configured floor (`pki::DEFAULT_MIN_RSA_BITS`).
+    RsaModulusTooSmall {
+        bits: usize,
+        min: usize,
+    },
+    /// An RSA modulus that is not a whole number of bytes (e.g. 2047 bits).
+    RsaModulusNotWholeBytes {
+        bits: usize,
+    },
+    /// The leaf's key is of a type or curve we refuse (DSA, P-192, ...).
+    UnsupportedPublicKey(String),
+    /// The leaf asserts basicConstraints CA:TRUE.
+    LeafIsCa,
+    /// A name below a CA is outside its permitted subtrees or inside its
+    /// excluded ones (RFC 5280 §4.2.1.10); the name, as shown.
+    NameConstraintViolation(String),
+    /// A CA constrains a name form we do not process, and a certificate
+    /// below it has a name of that form.
+    UnsupportedNameConstraint(String),
+    /// A certificate that is not self-issued lacks the authorityKeyIdentifier
+    /// (or its keyIdentifier) (RFC 5280 §4.2.1.1).
+    MissingAuthorityKeyIdentifier,
+    /// A CA certificate lacks the subjectKeyIdentifier (RFC 5280 §4.2.1.2).
+    MissingSubjectKeyIdentifier,
+    /// An authority or subject key identifier marked critical.
+    CriticalKeyIdentifier,
+    /// A serial number that is zero, negative, or longer than 20 octets
+    /// (RFC 5280 §4.1.2.2).
+    BadSerialNumber,
+    /// An empty subject without a critical subjectAltName (RFC 5280 §4.2.1.6).
+    EmptySubjectWithoutCriticalSan,
+    /// A SAN dNSName outside the preferred name syntax (an underscore, ...).
+    MalformedSanDnsName(String),
+    /// The leaf's extendedKeyUsage is marked critical (CA/B Forum BR).
+    CriticalExtendedKeyUsage,
+    /// The leaf's extendedKeyUsage lists anyExtendedKeyUsage (CA/B Forum BR
+    /// §7.1.2.7.10), with or without serverAuth.
+    LeafAnyExtendedKeyUsage,
+    /// A CRL without the cRLNumber extension (RFC 5280 §5.2.3).
+    CrlMissingNumber,
+    /// A CRL whose cRLNumber is marked critical (RFC 5280 §5.2.3).
+    CrlNumberCritical,
+    /// The trust anchor's notAfter is before the validation time.
+    TrustAnchorExpired,
+    /// The trust anchor's notBefore is after the validation time.
+    TrustAnchorNotYetValid,
+    /// A v3 trust anchor without basicConstraints CA:TRUE.
+    TrustAnchorNotCa,
 }
 
 /// An engine error. Fatal errors carry the alert we send, chosen in `alert`.
@@ -274,6 +323,44 @@ impl Error {
                     AlertDescription::CertificateExpired
                 }
                 CertificateError::Revoked => AlertDescription::CertificateRevoked,
+                // RFC 5246 §7.2.2 bad_certificate, "a certificate was corrupt
+                // [or] contained signatures that did not verify": a
+                // certificate that breaks RFC 5280 / CA/B Forum rules on its
+                // own structure, or a key too weak to trust. OpenSSL sends
+                // bad_certificate for X509_V_ERR_EE_KEY_TOO_SMALL,
+                // CA_KEY_TOO_SMALL and the name-constraint violations.
+                CertificateError::RsaModulusTooSmall { .. }
+                | CertificateError::RsaModulusNotWholeBytes { .. }
+                | CertificateError::LeafIsCa
+                | CertificateError::NameConstraintViolation(_)
+                | CertificateError::MissingAuthorityKeyIdentifier
+                | CertificateError::MissingSubjectKeyIdentifier
+                | CertificateError::CriticalKeyIdentifier
+                | CertificateError::BadSerialNumber
+                | CertificateError::EmptySubjectWithoutCriticalSan
+                | CertificateError::MalformedSanDnsName(_)
+                | CertificateError::CriticalExtendedKeyUsage
+                | CertificateError::LeafAnyExtendedKeyUsage => AlertDescription::BadCertificate,
+                // unsupported_certificate, "a certificate was of an
+                // unsupported type": a key type we do not take (DSA, P-192)
+                // or a name form we cannot check.
+                CertificateError::UnsupportedPublicKey(_)
+                | CertificateError::UnsupportedNameConstraint(_) => {
+                    AlertDescription::UnsupportedCertificate
+                }
+                // The anchor's own validity, as for any certificate.
+                CertificateError::TrustAnchorExpired | CertificateError::TrustAnchorNotYetValid => {
+                    AlertDescription::CertificateExpired
+                }
+                // No usable CA ends the path: "a valid certificate chain ...
+                // could not be ... matched with a known, trusted CA"
+                // (unknown_ca); OpenSSL sends it for X509_V_ERR_INVALID_CA.
+                CertificateError::TrustAnchorNotCa => AlertDescription::UnknownCa,
+                // Like a stale CRL: the CRL is unusable, so the status is
+                // unknown; the certificate may be fine.
+                CertificateError::CrlMissingNumber | CertificateError::CrlNumberCritical => {
+                    AlertDescription::CertificateUnknown
+                }
                 // The certificate may be fine; its revocation status is
                 // unknown: "some other (unspecified) issue" (RFC 5246 §7.2.2).
                 CertificateError::CrlExpired | CertificateError::RevocationStatusUnknown => {

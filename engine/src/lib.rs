@@ -21,7 +21,9 @@ mod state;
 pub mod transcript;
 
 pub use config::{ClientConfig, ServerConfig, Session, SessionCache};
-pub use conn::{Connection, Event, HandshakeSummary, Side};
+pub use conn::{
+    Connection, Event, HandshakeSummary, Side, MAX_QUEUED_EVENTS, MAX_QUEUED_EVENT_BYTES,
+};
 pub use error::{CertificateError, Error, InvalidMessage, PeerMisbehaved};
 pub use pair::Pair;
 pub use provider::{Provider, UnixTime};

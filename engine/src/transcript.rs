@@ -73,11 +73,37 @@ pub struct Step {
     pub state_after: StateId,
 }
 
-/// The whole log, in order.
+/// The most a transcript holds, counted as [`Step::cost`]: each step's
+/// inline size plus its heap (name, decoded form, bytes). A full handshake
+/// costs ~30 KiB and one with a maximal (256 KiB) Certificate message under
+/// 1 MiB, so this cap cuts only long-lived connections: a peer that streams
+/// application data or alerts. The step that would pass it is replaced by
+/// one `Local` step named [`TRUNCATED`], and nothing is recorded after it,
+/// so a transcript never grows past `MAX_TRANSCRIPT_BYTES` plus that marker.
+pub const MAX_TRANSCRIPT_BYTES: usize = 4 << 20;
+
+/// The `what` of the marker step that ends a transcript cut at its cap.
+pub const TRUNCATED: &str = "transcript truncated: cap reached, later steps not recorded";
+
+impl Step {
+    /// What this step counts against [`MAX_TRANSCRIPT_BYTES`].
+    pub fn cost(&self) -> usize {
+        size_of::<Step>()
+            + self.what.len()
+            + self.decoded.as_ref().map_or(0, String::len)
+            + self.bytes.len()
+    }
+}
+
+/// The whole log, in order, bounded by [`MAX_TRANSCRIPT_BYTES`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Transcript {
     steps: Vec<Step>,
     enabled: bool,
+    /// Sum of the kept steps' `cost()`.
+    cost: usize,
+    /// The cap was reached: the last step is the marker.
+    truncated: bool,
 }
 
 impl Transcript {
@@ -87,18 +113,52 @@ impl Transcript {
         Self {
             steps: Vec::new(),
             enabled,
+            cost: 0,
+            truncated: false,
         }
     }
 
-    /// Whether steps are kept: callers skip building them when not.
+    /// Whether steps are kept: callers skip building them when not (nor
+    /// once the log was cut at its cap).
     pub fn is_enabled(&self) -> bool {
-        self.enabled
+        self.enabled && !self.truncated
     }
 
+    /// Whether the log was cut at [`MAX_TRANSCRIPT_BYTES`].
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Appends `step`, or, if it would pass the cap, the [`TRUNCATED`]
+    /// marker (in the state `step` was taken in) and stops recording.
     pub fn push(&mut self, step: Step) {
-        if self.enabled {
-            self.steps.push(step);
+        if !self.is_enabled() {
+            return;
         }
+        let cost = step.cost();
+        if self.cost.saturating_add(cost) > MAX_TRANSCRIPT_BYTES {
+            self.truncated = true;
+            let marker = Step {
+                direction: Direction::Local,
+                record: None,
+                protected: false,
+                what: TRUNCATED.into(),
+                decoded: None,
+                bytes: Vec::new(),
+                state_before: step.state_before,
+                state_after: step.state_before,
+            };
+            self.cost += marker.cost();
+            self.steps.push(marker);
+            return;
+        }
+        self.cost += cost;
+        self.steps.push(step);
+    }
+
+    /// The kept steps' total [`Step::cost`] (at most the cap plus the marker).
+    pub fn cost(&self) -> usize {
+        self.cost
     }
 
     pub fn steps(&self) -> &[Step] {
@@ -172,6 +232,7 @@ fn abbreviate_hex(line: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -209,6 +270,48 @@ mod tests {
             state_after: StateId::Start,
         });
         assert!(t.steps().is_empty());
+    }
+
+    fn data_step(len: usize) -> Step {
+        Step {
+            direction: Direction::Received,
+            record: Some((ContentType::ApplicationData, ProtocolVersion::TLSv1_2)),
+            protected: true,
+            what: "ApplicationData".into(),
+            decoded: None,
+            bytes: vec![0; len],
+            state_before: StateId::Traffic,
+            state_after: StateId::Traffic,
+        }
+    }
+
+    #[test]
+    fn a_transcript_past_its_cap_ends_with_one_marker_and_stops_growing() {
+        let mut t = Transcript::new(true);
+        let per = data_step(16 * 1024).cost();
+        let fit = MAX_TRANSCRIPT_BYTES / per;
+        for _ in 0..fit + 100 {
+            t.push(data_step(16 * 1024));
+        }
+        assert!(t.is_truncated());
+        assert!(!t.is_enabled());
+        assert_eq!(t.steps().len(), fit + 1);
+        assert!(t.cost() <= MAX_TRANSCRIPT_BYTES + size_of::<Step>() + TRUNCATED.len());
+        let last = t.steps().last().unwrap();
+        assert_eq!(last.what, TRUNCATED);
+        assert_eq!(last.direction, Direction::Local);
+        assert_eq!(t.steps().iter().filter(|s| s.what == TRUNCATED).count(), 1);
+        assert!(t.render().contains(TRUNCATED));
+    }
+
+    #[test]
+    fn a_transcript_under_its_cap_keeps_every_step() {
+        let mut t = Transcript::new(true);
+        for _ in 0..100 {
+            t.push(data_step(1024));
+        }
+        assert!(!t.is_truncated());
+        assert_eq!(t.steps().len(), 100);
     }
 
     #[test]

@@ -11,7 +11,10 @@ use gauntlet_engine::{CertificateError, Error};
 /// The manifest's name for a `CertificateError` variant.
 fn variant(e: &CertificateError) -> String {
     let dbg = format!("{e:?}");
-    dbg.split('(').next().unwrap_or_default().to_string()
+    dbg.split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 // RFC 5246 §7.4.2/§7.2.2 and RFC 5280 §6: our server presents each chain
@@ -45,5 +48,5 @@ fn client_rejects_each_failing_test_pki_chain_with_its_alert() {
         // What went on the wire is that alert, and the server received it.
         assert_eq!(srv.error(), Some(&Error::AlertReceived(want)), "{name}");
     }
-    assert_eq!(failures, 25);
+    assert_eq!(failures, 57);
 }

@@ -8,7 +8,7 @@ use gauntlet_engine::enums::AlertDescription;
 use gauntlet_engine::error::{CertificateError, Error};
 use gauntlet_engine::pki::{
     leaf_public_key, verify_chain, verify_server_chain, Crl, Purpose, RevocationPolicy, ServerName,
-    Time, TrustAnchors, VerifiedChain, VerifyOptions,
+    Time, TrustAnchors, VerifiedChain, VerifyOptions, DEFAULT_MIN_RSA_BITS,
 };
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -72,6 +72,7 @@ fn run(e: &Entry) -> Result<VerifiedChain, CertificateError> {
             "requireCrl" => RevocationPolicy::RequireCrl,
             other => panic!("revocation {other}"),
         },
+        min_rsa_bits: DEFAULT_MIN_RSA_BITS,
     };
     verify_chain(&chain, &roots, &crls, &opts)
 }
@@ -79,7 +80,11 @@ fn run(e: &Entry) -> Result<VerifiedChain, CertificateError> {
 /// The variant name of an error, as the manifest spells it.
 fn variant(e: &CertificateError) -> String {
     let debug = format!("{e:?}");
-    debug.split('(').next().unwrap_or_default().to_string()
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn assert_ok(name: &str) -> VerifiedChain {
@@ -789,6 +794,7 @@ fn every_single_byte_corruption_of_a_crl_is_rejected() {
         now: t(),
         purpose: Purpose::ServerAuth,
         revocation: RevocationPolicy::RequireCrl,
+        min_rsa_bits: DEFAULT_MIN_RSA_BITS,
     };
     for i in 0..der.len() {
         for flip in [0x01u8, 0x80] {
@@ -804,4 +810,454 @@ fn every_single_byte_corruption_of_a_crl_is_rejected() {
 fn malformed_trust_anchor_is_bad_encoding() {
     let got = TrustAnchors::from_der(&[load("root.der"), vec![0x30, 0x00]]);
     assert!(is_bad_encoding(&got), "{got:?}");
+}
+
+// ---- The strict group (issue 12): keys, structure, name constraints,
+// anchors and CRL numbers. Each chain is in vectors/pki/gen.sh, with what
+// `openssl verify` says about it. ----
+
+fn run_with_min_rsa_bits(name: &str, min_rsa_bits: usize) -> Result<(), CertificateError> {
+    let e = entry(name);
+    let mut chain = vec![load(&e.leaf)];
+    chain.extend(e.intermediates.iter().map(|f| load(f)));
+    let roots = TrustAnchors::from_der(&[load(&e.root)]).unwrap();
+    let host = ServerName::parse(e.host.as_deref().unwrap()).unwrap();
+    let opts = VerifyOptions {
+        server_name: Some(&host),
+        now: Time(e.time),
+        purpose: Purpose::ServerAuth,
+        revocation: RevocationPolicy::CheckIfPresent,
+        min_rsa_bits,
+    };
+    verify_chain(&chain, &roots, &[], &opts).map(|_| ())
+}
+
+// NIST SP 800-57 / CA/B Forum BR §6.1.5: an RSA-1024 intermediate signing
+// the leaf is refused by default (OpenSSL 3.0's `verify` accepts it).
+#[test]
+fn rejects_rsa_1024_intermediate_with_rsa_modulus_too_small() {
+    assert_rejects(
+        "rsa1024-intermediate",
+        CertificateError::RsaModulusTooSmall {
+            bits: 1024,
+            min: 2048,
+        },
+        AlertDescription::BadCertificate,
+    );
+}
+
+// The floor binds the trust anchor's key too: an RSA-1024 root's signature
+// on the intermediate is as weak as any other.
+#[test]
+fn rejects_rsa_1024_trust_anchor_with_rsa_modulus_too_small() {
+    assert_rejects(
+        "rsa1024-anchor",
+        CertificateError::RsaModulusTooSmall {
+            bits: 1024,
+            min: 2048,
+        },
+        AlertDescription::BadCertificate,
+    );
+    assert_eq!(run_with_min_rsa_bits("rsa1024-anchor", 1024), Ok(()));
+}
+
+// The leaf's own RSA key meets the same floor.
+#[test]
+fn rejects_rsa_1024_leaf_with_rsa_modulus_too_small() {
+    assert_rejects(
+        "rsa1024-leaf",
+        CertificateError::RsaModulusTooSmall {
+            bits: 1024,
+            min: 2048,
+        },
+        AlertDescription::BadCertificate,
+    );
+}
+
+// A 2047-bit modulus is not a whole number of bytes: refused as malformed,
+// whatever the configured floor.
+#[test]
+fn rejects_rsa_modulus_not_a_whole_number_of_bytes() {
+    assert_rejects(
+        "rsa2047-leaf",
+        CertificateError::RsaModulusNotWholeBytes { bits: 2047 },
+        AlertDescription::BadCertificate,
+    );
+    assert_eq!(
+        run_with_min_rsa_bits("rsa2047-leaf", 1024),
+        Err(CertificateError::RsaModulusNotWholeBytes { bits: 2047 })
+    );
+}
+
+// The floor is configurable: lowered to 1024 the same chains validate, and
+// raised above 2048 the reference chain no longer does.
+#[test]
+fn minimum_rsa_modulus_is_configurable() {
+    assert_eq!(run_with_min_rsa_bits("rsa1024-intermediate", 1024), Ok(()));
+    assert_eq!(run_with_min_rsa_bits("rsa1024-leaf", 1024), Ok(()));
+    assert_eq!(run_with_min_rsa_bits("good-dns", 2048), Ok(()));
+    assert_eq!(
+        run_with_min_rsa_bits("good-dns", 3072),
+        Err(CertificateError::RsaModulusTooSmall {
+            bits: 2048,
+            min: 3072
+        })
+    );
+}
+
+// The client's verifier (PkiVerifier, what ClientConfig holds) carries the
+// floor too: 2048 by default, lowered per verifier.
+#[test]
+fn pki_verifier_applies_its_minimum_rsa_modulus() {
+    use gauntlet_engine::config::{PkiVerifier, ServerCertVerifier};
+    use gauntlet_engine::UnixTime;
+    let chain = vec![load("leaf-rsa1024.der"), load("int.der")];
+    let mut verifier = PkiVerifier::new(&[load("root.der")], vec![]).unwrap();
+    assert_eq!(verifier.min_rsa_bits, DEFAULT_MIN_RSA_BITS);
+    assert_eq!(
+        verifier.verify(&chain, "localhost", UnixTime(t().0)),
+        Err(CertificateError::RsaModulusTooSmall {
+            bits: 1024,
+            min: 2048
+        })
+    );
+    verifier.min_rsa_bits = 1024;
+    assert_eq!(
+        verifier.verify(&chain, "localhost", UnixTime(t().0)),
+        Ok(())
+    );
+}
+
+// RFC 3279 §2.3.2: a DSA leaf key is unsupported (and no TLS 1.2 RSA suite
+// could use it).
+#[test]
+fn rejects_dsa_leaf_key_with_unsupported_public_key() {
+    assert_rejects(
+        "dsa-leaf",
+        CertificateError::UnsupportedPublicKey("DSA".into()),
+        AlertDescription::UnsupportedCertificate,
+    );
+}
+
+// P-192 gives 96-bit security: refused as a leaf key.
+#[test]
+fn rejects_p192_leaf_key_with_unsupported_public_key() {
+    let got = run(&entry("p192-leaf")).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&got, CertificateError::UnsupportedPublicKey(s) if s.contains("P-192")),
+        "{got:?}"
+    );
+    assert_eq!(
+        Error::InvalidCertificate(got).alert(),
+        Some(AlertDescription::UnsupportedCertificate)
+    );
+}
+
+// CA/B Forum BR §7.1.2.7.8: a server certificate with CA:TRUE is refused
+// (OpenSSL accepts it as an sslserver).
+#[test]
+fn rejects_leaf_with_ca_true_with_leaf_is_ca() {
+    assert_rejects(
+        "ca-leaf",
+        CertificateError::LeafIsCa,
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.2.1.1: a certificate that is not self-signed carries an AKI.
+#[test]
+fn rejects_leaf_without_authority_key_identifier() {
+    assert_rejects(
+        "leaf-without-aki",
+        CertificateError::MissingAuthorityKeyIdentifier,
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.2.1.1: "Conforming CAs MUST mark this extension as non-critical."
+#[test]
+fn rejects_critical_authority_key_identifier() {
+    assert_rejects(
+        "leaf-critical-aki",
+        CertificateError::CriticalKeyIdentifier,
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.2.1.2: the SKI "MUST appear in all conforming CA certificates".
+#[test]
+fn rejects_intermediate_without_subject_key_identifier() {
+    assert_rejects(
+        "intermediate-without-ski",
+        CertificateError::MissingSubjectKeyIdentifier,
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.2.1.2: the SKI MUST be non-critical.
+#[test]
+fn rejects_intermediate_with_critical_subject_key_identifier() {
+    assert_rejects(
+        "intermediate-critical-ski",
+        CertificateError::CriticalKeyIdentifier,
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.1.2.2: the serial is a positive integer of at most 20 octets.
+#[test]
+fn rejects_serial_numbers_zero_negative_or_over_20_octets() {
+    for name in ["serial-zero", "serial-negative", "serial-21-octets"] {
+        assert_rejects(
+            name,
+            CertificateError::BadSerialNumber,
+            AlertDescription::BadCertificate,
+        );
+    }
+}
+
+// 20 octets of value with the top bit set need a sign octet: 21 content
+// octets, still a conforming serial.
+#[test]
+fn accepts_20_octet_serial_with_sign_octet() {
+    assert_ok("serial-20-octets-top-bit");
+}
+
+// RFC 5280 §4.2.1.6: an empty subject needs a critical subjectAltName.
+#[test]
+fn rejects_empty_subject_with_non_critical_san() {
+    assert_rejects(
+        "empty-subject-noncritical-san",
+        CertificateError::EmptySubjectWithoutCriticalSan,
+        AlertDescription::BadCertificate,
+    );
+    assert_ok("empty-subject-critical-san");
+}
+
+// RFC 5280 §4.2.1.6 (RFC 1034 preferred name syntax), CA/B Forum BR
+// §7.1.4.2.1: no underscore in a SAN dNSName, even beside a good name.
+#[test]
+fn rejects_underscore_in_san_dns_name() {
+    assert_rejects(
+        "underscore-in-san",
+        CertificateError::MalformedSanDnsName("a_b.example.test".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// CA/B Forum BR §7.1.2.7.10: a subscriber's EKU is not critical.
+#[test]
+fn rejects_leaf_with_critical_extended_key_usage() {
+    assert_rejects(
+        "critical-eku-leaf",
+        CertificateError::CriticalExtendedKeyUsage,
+        AlertDescription::BadCertificate,
+    );
+}
+
+// CA/B Forum BR §7.1.2.7.10: anyExtendedKeyUsage MUST NOT be in a
+// subscriber certificate, alone or beside serverAuth (OpenSSL accepts the
+// latter).
+#[test]
+fn rejects_leaf_with_any_extended_key_usage() {
+    for name in ["any-eku-only-leaf", "any-eku-with-server-auth"] {
+        assert_rejects(
+            name,
+            CertificateError::LeafAnyExtendedKeyUsage,
+            AlertDescription::BadCertificate,
+        );
+    }
+}
+
+// RFC 5280 §4.2.1.10: names inside a critical permitted dNSName and
+// iPAddress subtree validate (these chains were refused outright before).
+#[test]
+fn accepts_names_inside_permitted_subtrees() {
+    assert_ok("nc-permitted-names");
+    assert_ok("nc-permitted-ip");
+}
+
+// RFC 5280 §4.2.1.10: every SAN must be inside the permitted subtrees of its
+// form, not only the one that matches the reference name.
+#[test]
+fn rejects_dns_and_ip_names_outside_permitted_subtrees() {
+    assert_rejects(
+        "nc-dns-outside-permitted",
+        CertificateError::NameConstraintViolation("dNSName other.test".into()),
+        AlertDescription::BadCertificate,
+    );
+    assert_rejects(
+        "nc-ip-outside-permitted",
+        CertificateError::NameConstraintViolation("iPAddress [0a, 00, 00, 01]".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §6.1.1 (the anchor's constraints, when the anchor has them) and
+// §6.1.4 (g): a trust anchor's name constraints bind the whole path, here
+// through an unconstrained intermediate to the leaf two levels below.
+#[test]
+fn applies_trust_anchor_name_constraints_through_the_path() {
+    assert_ok("nc-anchor-permitted-two-below");
+    assert_rejects(
+        "nc-anchor-violation-two-below",
+        CertificateError::NameConstraintViolation("dNSName other.test".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// Our choice: for a leaf without subjectAltName the subject CN counts as a
+// dNSName for name constraints (as OpenSSL does), though we never match a
+// reference name against it.
+#[test]
+fn applies_dns_constraints_to_the_cn_of_a_leaf_without_san() {
+    assert_ok("nc-cn-inside-permitted-no-san");
+    assert_rejects(
+        "nc-cn-outside-permitted-no-san",
+        CertificateError::NameConstraintViolation("dNSName other.test".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.2.1.10: excluded subtrees, in a non-critical extension, bind
+// too; names outside them pass.
+#[test]
+fn rejects_names_inside_excluded_subtrees() {
+    assert_ok("nc-not-excluded");
+    assert_rejects(
+        "nc-dns-excluded",
+        CertificateError::NameConstraintViolation("dNSName bad.example.test".into()),
+        AlertDescription::BadCertificate,
+    );
+    assert_rejects(
+        "nc-ip-excluded",
+        CertificateError::NameConstraintViolation("iPAddress [7f, 00, 00, 02]".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// `*.example.test` covers the excluded `bad.example.test`: refused (OpenSSL
+// compares the wildcard as a literal label and accepts it).
+#[test]
+fn rejects_wildcard_that_covers_an_excluded_name() {
+    assert_rejects(
+        "nc-wildcard-covers-excluded",
+        CertificateError::NameConstraintViolation("dNSName *.example.test".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.2.1.10: a constraint on a form we do not process (URI) with a
+// name of that form below it must be processed or the certificate refused;
+// without such a name the chain is fine.
+#[test]
+fn refuses_uri_constraint_when_a_uri_name_is_below_it() {
+    assert_rejects(
+        "nc-uri-constraint-uri-san",
+        CertificateError::UnsupportedNameConstraint("uniformResourceIdentifier".into()),
+        AlertDescription::UnsupportedCertificate,
+    );
+    assert_ok("nc-uri-constraint-no-uri");
+}
+
+// RFC 5280 §4.2.1.10: a directoryName subtree is a prefix of RDNs; it binds
+// the subject of every certificate below.
+#[test]
+fn applies_directory_name_constraints_to_the_subject() {
+    assert_ok("nc-dirname-inside");
+    assert_rejects(
+        "nc-dirname-outside",
+        CertificateError::NameConstraintViolation("directoryName".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §4.2.1.10: an rfc822Name host constraint covers mailboxes on
+// that host only.
+#[test]
+fn applies_email_constraints_to_rfc822_names() {
+    assert_ok("nc-email-inside");
+    assert_rejects(
+        "nc-email-outside",
+        CertificateError::NameConstraintViolation("rfc822Name x@other.test".into()),
+        AlertDescription::BadCertificate,
+    );
+}
+
+// RFC 5280 §5.2.3: a CRL without a cRLNumber is not used; with no other CRL
+// for the issuer, the status is unknown.
+#[test]
+fn rejects_crl_without_crl_number() {
+    assert_rejects(
+        "crl-without-number",
+        CertificateError::CrlMissingNumber,
+        AlertDescription::CertificateUnknown,
+    );
+}
+
+// RFC 5280 §5.2.3: the cRLNumber MUST be non-critical.
+#[test]
+fn rejects_crl_with_critical_crl_number() {
+    assert_rejects(
+        "crl-critical-number",
+        CertificateError::CrlNumberCritical,
+        AlertDescription::CertificateUnknown,
+    );
+}
+
+// A good CRL for the same issuer still makes the check usable.
+#[test]
+fn a_numbered_crl_outweighs_one_without_a_number() {
+    let chain = vec![load("leaf.der"), load("int.der")];
+    let crls = vec![load("int-nonumber-crl.der"), load("int-crl.der")];
+    verify_server_chain(
+        &chain,
+        &good_roots(),
+        &crls,
+        &localhost(),
+        t(),
+        Purpose::ServerAuth,
+    )
+    .unwrap();
+}
+
+// Anchor policy: an anchor expired at the validation time is refused (as
+// OpenSSL and pyca-cryptography do; rustls-webpki does not look). At a time
+// inside its validity the same chain validates.
+#[test]
+fn rejects_expired_trust_anchor_and_accepts_it_while_valid() {
+    assert_rejects(
+        "expired-anchor",
+        CertificateError::TrustAnchorExpired,
+        AlertDescription::CertificateExpired,
+    );
+    let chain = vec![
+        load("leaf-under-expired-root.der"),
+        load("int-under-expired-root.der"),
+    ];
+    let roots = TrustAnchors::from_der(&[load("root-expired.der")]).unwrap();
+    // 2026-03-01T00:00:00Z: leaf, intermediate and root all valid.
+    let at = |secs| {
+        verify_server_chain(
+            &chain,
+            &roots,
+            &[],
+            &localhost(),
+            Time(secs),
+            Purpose::ServerAuth,
+        )
+        .map(|_| ())
+    };
+    assert_eq!(at(1_772_323_200), Ok(()));
+}
+
+// Anchor policy: a v3 anchor must assert CA:TRUE (OpenSSL 3.0 accepts this
+// root because its keyUsage has keyCertSign).
+#[test]
+fn rejects_v3_trust_anchor_without_basic_constraints() {
+    assert_rejects(
+        "anchor-without-basic-constraints",
+        CertificateError::TrustAnchorNotCa,
+        AlertDescription::UnknownCa,
+    );
 }

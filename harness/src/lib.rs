@@ -4,9 +4,12 @@
 #![warn(clippy::unwrap_used)]
 
 pub mod builtin;
+pub mod capture;
 pub mod case;
 pub mod expectations;
 pub mod fuzzing;
+pub mod html;
+pub mod matrix;
 pub mod pcap;
 pub mod peer;
 pub mod process;
@@ -17,4 +20,5 @@ pub mod suites;
 pub mod target;
 pub mod target_spawn;
 pub mod tcp;
+pub mod timing;
 pub mod vectors;

@@ -149,12 +149,24 @@ fn good_files_are_accepted() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    // A good CRL gets as far as connecting (exit 1: nothing listens).
+    // A good CRL gets as far as connecting (refused: nothing listens).
     let addr = closed_addr();
     let o = gauntlet(&["connect", &addr, "--crl", s(&pki("int-crl.pem"))]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("refused"), "{err}");
+}
+
+#[test]
+fn connect_to_a_port_where_nothing_listens_exits_2_with_one_line() {
+    let addr = closed_addr();
+    let o = gauntlet(&["connect", &addr]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(&format!("gauntlet: {addr}: ")), "{err}");
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+    assert!(o.stdout.is_empty());
 }
 
 #[test]

@@ -9,13 +9,29 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// What `serve_one` reports against `client`, with a 0.5 s idle timeout
+/// and a 0.5 s handshake deadline.
 fn serve_against(client: impl FnOnce(TcpStream) + Send + 'static) -> String {
+    serve_with(
+        Duration::from_millis(500),
+        Duration::from_millis(500),
+        client,
+    )
+}
+
+/// What `serve_one` reports against `client` with these timeouts.
+fn serve_with(
+    timeout: Duration,
+    handshake_timeout: Duration,
+    client: impl FnOnce(TcpStream) + Send + 'static,
+) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let t = std::thread::spawn(move || client(TcpStream::connect(addr).unwrap()));
     let (stream, _) = listener.accept().unwrap();
     let opts = ServeOptions {
-        timeout: Duration::from_millis(500),
+        timeout,
+        handshake_timeout,
         verbose: false,
         ..ServeOptions::default()
     };
@@ -48,4 +64,22 @@ fn an_idle_peer_is_called_silent() {
         drop(s);
     });
     assert_eq!(msg, "peer sent nothing for 0.5s");
+}
+
+/// A byte every 50 ms for 1.5 s: never idle for long.
+fn drip(mut s: TcpStream) {
+    s.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]).unwrap();
+    for _ in 0..30 {
+        std::thread::sleep(Duration::from_millis(50));
+        if s.write_all(&[0x01]).is_err() {
+            break;
+        }
+    }
+}
+
+#[test]
+fn the_handshake_deadline_is_separate_from_the_idle_timeout() {
+    // Idle timeout 30 s, handshake deadline 0.5 s: the deadline ends it.
+    let msg = serve_with(Duration::from_secs(30), Duration::from_millis(500), drip);
+    assert_eq!(msg, "handshake not complete after 0.5s");
 }

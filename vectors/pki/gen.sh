@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Generates Gauntlet's test PKI with the OpenSSL 3 CLI (and Python's standard
-# library only to flip one signature byte and to write manifest.json), then
-# cross-checks every chain with `openssl verify` at the reference time T.
+# library only to flip one signature byte, to splice four serial numbers that
+# `openssl dgst` then re-signs, and to write manifest.json), then cross-checks
+# every chain with `openssl verify` at the reference time T.
 #
 # Run from the repository root:  vectors/pki/gen.sh [--force]
-# Without --force an existing PKI is left untouched and only re-checked, so the
+# Without --force an existing PKI is left untouched and only re-checked (a
+# missing group, such as the strict group of issue 12, is added), so the
 # script is idempotent (RSA keys and PSS salts are random: regenerating changes
-# bytes, never meaning). The chains and their expectations are the table below;
-# see vectors/pki/README.md.
+# bytes, never meaning). manifest.json is rewritten from the table every run.
+# The chains and their expectations are the table below; see
+# vectors/pki/README.md.
 set -euo pipefail
 
 OUT=vectors/pki
@@ -60,16 +63,57 @@ stale-crl|leaf|int|root|root-crl,int-stale-crl|localhost|serverAuth|checkIfPrese
 future-crl|leaf|int|root|root-crl,int-future-crl|localhost|serverAuth|checkIfPresent|CrlExpired|CRL is not yet valid
 crl-wrong-key|leaf|int|root|root-crl,int-wrongkey-crl|localhost|serverAuth|checkIfPresent|CrlBadSignature|CRL signature failure
 require-crl-missing|leaf|int|root|root-crl|localhost|serverAuth|requireCrl|RevocationStatusUnknown|unable to get certificate CRL
+rsa1024-intermediate|leaf-under-rsa1024|int-rsa1024|root||localhost|serverAuth|checkIfPresent|RsaModulusTooSmall|OK
+rsa1024-anchor|leaf-under-rsa1024-root|int-under-rsa1024-root|root-rsa1024||localhost|serverAuth|checkIfPresent|RsaModulusTooSmall|OK
+rsa1024-leaf|leaf-rsa1024|int|root||localhost|serverAuth|checkIfPresent|RsaModulusTooSmall|OK
+rsa2047-leaf|leaf-rsa2047|int|root||localhost|serverAuth|checkIfPresent|RsaModulusNotWholeBytes|OK
+dsa-leaf|leaf-dsa|int|root||localhost|serverAuth|checkIfPresent|UnsupportedPublicKey|OK
+p192-leaf|leaf-p192|int|root||localhost|serverAuth|checkIfPresent|UnsupportedPublicKey|OK
+ca-leaf|leaf-ca|int|root||localhost|serverAuth|checkIfPresent|LeafIsCa|OK
+leaf-without-aki|leaf-noaki|int|root||localhost|serverAuth|checkIfPresent|MissingAuthorityKeyIdentifier|OK
+leaf-critical-aki|leaf-akicrit|int|root||localhost|serverAuth|checkIfPresent|CriticalKeyIdentifier|unhandled critical extension
+intermediate-without-ski|leaf-under-noski|int-noski|root||localhost|serverAuth|checkIfPresent|MissingSubjectKeyIdentifier|OK
+intermediate-critical-ski|leaf-under-skicrit|int-skicrit|root||localhost|serverAuth|checkIfPresent|CriticalKeyIdentifier|unhandled critical extension
+serial-zero|leaf-serial-zero|int|root||localhost|serverAuth|checkIfPresent|BadSerialNumber|OK
+serial-negative|leaf-serial-negative|int|root||localhost|serverAuth|checkIfPresent|BadSerialNumber|OK
+serial-21-octets|leaf-serial-21|int|root||localhost|serverAuth|checkIfPresent|BadSerialNumber|OK
+serial-20-octets-top-bit|leaf-serial-20|int|root||localhost|serverAuth|checkIfPresent|ok|OK
+empty-subject-noncritical-san|leaf-emptysubj|int|root||localhost|serverAuth|checkIfPresent|EmptySubjectWithoutCriticalSan|OK
+empty-subject-critical-san|leaf-emptysubj-critsan|int|root||localhost|serverAuth|checkIfPresent|ok|OK
+underscore-in-san|leaf-underscore|int|root||localhost|serverAuth|checkIfPresent|MalformedSanDnsName|OK
+critical-eku-leaf|leaf-ekucrit|int|root||localhost|serverAuth|checkIfPresent|CriticalExtendedKeyUsage|OK
+any-eku-only-leaf|leaf-anyeku|int|root||localhost|serverAuth|checkIfPresent|LeafAnyExtendedKeyUsage|unsuitable certificate purpose
+any-eku-with-server-auth|leaf-anyeku-server|int|root||localhost|serverAuth|checkIfPresent|LeafAnyExtendedKeyUsage|OK
+nc-permitted-names|leaf-nc-in|int-nc-permit|root||a.example.test|serverAuth|checkIfPresent|ok|OK
+nc-permitted-ip|leaf-nc-in|int-nc-permit|root||127.0.0.1|serverAuth|checkIfPresent|ok|OK
+nc-dns-outside-permitted|leaf-nc-dns-out|int-nc-permit|root||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
+nc-ip-outside-permitted|leaf-nc-ip-out|int-nc-permit|root||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
+nc-cn-inside-permitted-no-san|leaf-nc-cn-in|int-nc-permit|root||-|clientAuth|checkIfPresent|ok|OK
+nc-cn-outside-permitted-no-san|leaf-nc-cn-out|int-nc-permit|root||-|clientAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
+nc-anchor-permitted-two-below|leaf-under-nc-root-in|int-under-nc-root|root-nc||a.example.test|serverAuth|checkIfPresent|ok|OK
+nc-anchor-violation-two-below|leaf-under-nc-root-out|int-under-nc-root|root-nc||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
+nc-not-excluded|leaf-nc-good|int-nc-exclude|root||good.example.test|serverAuth|checkIfPresent|ok|OK
+nc-dns-excluded|leaf-nc-excl-dns|int-nc-exclude|root||good.example.test|serverAuth|checkIfPresent|NameConstraintViolation|excluded subtree violation
+nc-ip-excluded|leaf-nc-excl-ip|int-nc-exclude|root||good.example.test|serverAuth|checkIfPresent|NameConstraintViolation|excluded subtree violation
+nc-wildcard-covers-excluded|leaf-nc-wild|int-nc-exclude|root||good.example.test|serverAuth|checkIfPresent|NameConstraintViolation|OK
+nc-uri-constraint-uri-san|leaf-nc-uri|int-nc-uri|root||a.example.test|serverAuth|checkIfPresent|UnsupportedNameConstraint|permitted subtree violation
+nc-uri-constraint-no-uri|leaf-nc-no-uri|int-nc-uri|root||a.example.test|serverAuth|checkIfPresent|ok|OK
+nc-dirname-inside|leaf-nc-dir-in|int-nc-dirname|root||a.example.test|serverAuth|checkIfPresent|ok|OK
+nc-dirname-outside|leaf-nc-dir-out|int-nc-dirname|root||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
+nc-email-inside|leaf-nc-email-in|int-nc-email|root||a.example.test|serverAuth|checkIfPresent|ok|OK
+nc-email-outside|leaf-nc-email-out|int-nc-email|root||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
+crl-without-number|leaf|int|root|root-crl,int-nonumber-crl|localhost|serverAuth|checkIfPresent|CrlMissingNumber|OK
+crl-critical-number|leaf|int|root|root-crl,int-critnumber-crl|localhost|serverAuth|checkIfPresent|CrlNumberCritical|unhandled critical CRL extension
+expired-anchor|leaf-under-expired-root|int-under-expired-root|root-expired||localhost|serverAuth|checkIfPresent|TrustAnchorExpired|certificate has expired
+anchor-without-basic-constraints|leaf-under-nobc-root|int-under-nobc-root|root-nobc||localhost|serverAuth|checkIfPresent|TrustAnchorNotCa|OK
 '
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-generate() {
-  local work=$WORK
-  find "$OUT" -maxdepth 1 \( -name '*.pem' -o -name '*.der' -o -name '*.key' \
-    -o -name 'manifest.json' \) -delete
-
+# setup: the `openssl ca` configuration and the helpers every group uses.
+setup() {
+  work=$WORK
   cat >"$work/ca.cnf" <<'EOF'
 # Minimal `openssl ca` configuration: one database per CA directory ($CADIR).
 [ ca ]
@@ -174,7 +218,235 @@ subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 1.3.6.1.4.1.55555.1    = critical, ASN1:NULL
 EOF
-  local cnf="$work/ca.cnf"
+
+  # Sections for the strict group (issue 12: RFC 5280 / CA/B Forum structure,
+  # key sizes, name constraints, anchors, CRL numbers).
+  cat >>"$work/ca.cnf" <<'EOF'
+
+# Like ca_default, but without a crlnumber file: CRLs without a CRL number.
+[ ca_nonum ]
+dir            = $ENV::CADIR
+database       = $dir/index.txt
+new_certs_dir  = $dir/newcerts
+serial         = $dir/serial
+default_md     = sha256
+policy         = policy_any
+unique_subject = no
+email_in_dn    = no
+copy_extensions = none
+
+[ policy_none ]
+commonName       = optional
+organizationName = optional
+
+# A CRL number marked critical (RFC 5280 §5.2.3: MUST be non-critical).
+[ crl_critnum_ext ]
+2.5.29.20 = critical, ASN1:INTEGER:7
+
+# OpenSSL 3 adds SKI and AKI unless told `none`.
+[ leaf_noaki_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = none
+
+[ leaf_akicrit_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = critical, keyid:always
+
+[ ca_noski_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = none
+authorityKeyIdentifier = keyid:always
+
+[ ca_skicrit_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = critical, hash
+authorityKeyIdentifier = keyid:always
+
+# A self-signed v3 root without basicConstraints.
+[ root_nobc_ext ]
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# A server certificate that claims to be a CA.
+[ leaf_ca_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, digitalSignature, keyEncipherment, keyCertSign
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_critsan_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = critical, DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_underscore_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:localhost, DNS:a_b.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_ekucrit_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = critical, serverAuth, clientAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_anyeku_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = anyExtendedKeyUsage
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_anyeku_server_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, anyExtendedKeyUsage
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+# Name-constrained intermediates.
+[ ca_nc_permit_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints        = critical, permitted;DNS:example.test, permitted;IP:127.0.0.0/255.0.0.0
+
+[ ca_nc_exclude_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints        = excluded;DNS:bad.example.test, excluded;IP:127.0.0.2/255.255.255.255
+
+[ ca_nc_uri_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints        = critical, permitted;URI:.example.test
+
+[ ca_nc_dirname_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints        = critical, permitted;dirName:nc_dir
+
+[ nc_dir ]
+O = Gauntlet Test PKI
+
+[ ca_nc_email_ext ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+nameConstraints        = critical, permitted;email:example.test
+
+[ leaf_nc_in_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:a.example.test, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_dns_out_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:a.example.test, DNS:other.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_ip_out_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:a.example.test, IP:10.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_good_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:good.example.test, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_excl_dns_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:good.example.test, DNS:bad.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_excl_ip_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:good.example.test, IP:127.0.0.2
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_wild_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:*.example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_uri_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:a.example.test, URI:https://other.test/
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_email_in_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:a.example.test, email:x@example.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ leaf_nc_email_out_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectAltName         = DNS:a.example.test, email:x@other.test
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+EOF
+  cnf="$work/ca.cnf"
 
   # newca DIR FIRST_SERIAL: an empty CA database.
   newca() {
@@ -204,6 +476,38 @@ EOF
       -extensions "$ext" -startdate "$start" -enddate "$end" "$@" 2>/dev/null
     der "$name"
   }
+  # reserial NAME ISSUER HEX: NAME's certificate with its serial INTEGER's
+  # content octets replaced by HEX, re-signed (sha256WithRSAEncryption) by
+  # ISSUER's key with `openssl dgst`. Python's standard library only splices
+  # the DER.
+  reserial() {
+    python3 - "$OUT/$1.der" "$OUT/$2.key" "$3" <<'EOF'
+import subprocess, sys
+path, key, serial = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+der = open(path, "rb").read()
+def tlv(b, i):
+    n, j = b[i + 1], i + 2
+    if n & 0x80:
+        k = n & 0x7f
+        n, j = int.from_bytes(b[j:j + k], "big"), j + k
+    return j, j + n  # content start, end
+def enc(tag, content):
+    n = len(content)
+    head = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + head + content
+c0, _ = tlv(der, 0)
+tc, te = tlv(der, c0)           # TBSCertificate
+_, ve = tlv(der, tc)            # [0] version
+_, se = tlv(der, ve)            # serialNumber
+tbs = enc(0x30, der[tc:ve] + enc(0x02, serial) + der[se:te])
+_, ae = tlv(der, te)
+alg = der[te:ae]
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=tbs,
+                     capture_output=True, check=True).stdout
+open(path, "wb").write(enc(0x30, tbs + alg + enc(0x03, b"\0" + sig)))
+EOF
+    openssl x509 -inform DER -in "$OUT/$1.der" -out "$OUT/$1.pem"
+  }
   # crl CADIR ISSUER NAME LASTUPDATE NEXTUPDATE
   crl() {
     CADIR="$work/$1" openssl ca -config "$cnf" -batch -gencrl \
@@ -218,6 +522,12 @@ EOF
     # `openssl ca -revoke` stamps the wall clock; pin it so CRLs are reproducible.
     sed -i -E 's/^(R\t[0-9]+Z\t)[0-9]+Z/\1261115000000Z/' "$work/$1/index.txt"
   }
+}
+
+# The original test PKI (everything but the strict group below).
+generate_base() {
+  find "$OUT" -maxdepth 1 \( -name '*.pem' -o -name '*.der' -o -name '*.key' \
+    -o -name 'manifest.json' \) -delete
 
   local O='/O=Gauntlet Test PKI'
   # Roots and intermediates: valid 2025 .. 2035 / 2032 (T is inside).
@@ -309,7 +619,153 @@ EOF
   newca int-wrongkey 9500
   issue int-wrongkey - int-wrongkey "$O/CN=Gauntlet Test Intermediate CA" ca_ext 20250601000000Z 20320101000000Z
   crl int-wrongkey int-wrongkey int-wrongkey-crl $CL $CN
+}
 
+# The strict group (issue 12): one defect per chain, each next to a control.
+# Serials: new CA databases start in ranges the base group never reaches
+# (hex 1900.. under root, 2900.. under int), so no serial is issued twice by
+# one CA and the base CRLs revoke nothing here.
+STRICT_LAST=leaf-under-nobc-root
+generate_strict() {
+  local O='/O=Gauntlet Test PKI'
+  local S=20260101000000Z E=20280101000000Z IS=20250601000000Z IE=20320101000000Z
+  newca root-s 1900
+  newca int-s 2900
+
+  # Weak RSA moduli: a 1024-bit intermediate, a 1024-bit and a 2047-bit leaf.
+  # genkey NAME ARGS...: a key made once (a rerun of the group is byte-identical:
+  # openssl ca's RSA PKCS#1 v1.5 signatures are deterministic).
+  genkey() {
+    local name=$1
+    shift
+    [ -f "$OUT/$name.key" ] || openssl genpkey "$@" -out "$OUT/$name.key" 2>/dev/null
+  }
+  genkey int-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
+  issue root-s root int-rsa1024 "$O/CN=Gauntlet RSA-1024 Intermediate CA" ca_ext $IS $IE
+  newca int-rsa1024 3100
+  issue int-rsa1024 int-rsa1024 leaf-under-rsa1024 "$O/CN=localhost" leaf_ext $S $E
+  genkey leaf-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
+  issue int-s int leaf-rsa1024 "$O/CN=localhost" leaf_ext $S $E
+  genkey leaf-rsa2047 -algorithm RSA -pkeyopt rsa_keygen_bits:2047
+  issue int-s int leaf-rsa2047 "$O/CN=localhost" leaf_ext $S $E
+  # Leaf keys that are not RSA: DSA-2048 and ECDSA P-192.
+  if [ ! -f "$OUT/leaf-dsa.key" ]; then
+    openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out "$WORK/dsa.param" 2>/dev/null
+    genkey leaf-dsa -paramfile "$WORK/dsa.param"
+  fi
+  issue int-s int leaf-dsa "$O/CN=localhost" leaf_ext $S $E
+  genkey leaf-p192 -algorithm EC -pkeyopt ec_paramgen_curve:P-192
+  issue int-s int leaf-p192 "$O/CN=localhost" leaf_ext $S $E
+
+  # basicConstraints CA:TRUE on a server certificate.
+  issue int-s int leaf-ca "$O/CN=localhost" leaf_ca_ext $S $E
+
+  # Key identifiers.
+  issue int-s int leaf-noaki "$O/CN=localhost" leaf_noaki_ext $S $E
+  issue int-s int leaf-akicrit "$O/CN=localhost" leaf_akicrit_ext $S $E
+  issue root-s root int-noski "$O/CN=Gauntlet No-SKI Intermediate CA" ca_noski_ext $IS $IE
+  # OpenSSL will not write keyid:always under an issuer without SKI: the leaf
+  # is signed through a twin with the same name and key that has one, so its
+  # AKI holds the key's identifier; the chain presents only int-noski.
+  cp "$OUT/int-noski.key" "$OUT/int-noski-twin.key"
+  issue root-s root int-noski-twin "$O/CN=Gauntlet No-SKI Intermediate CA" ca_ext $IS $IE
+  newca int-noski 3200
+  issue int-noski int-noski-twin leaf-under-noski "$O/CN=localhost" leaf_ext $S $E
+  issue root-s root int-skicrit "$O/CN=Gauntlet Critical-SKI Intermediate CA" ca_skicrit_ext $IS $IE
+  newca int-skicrit 3300
+  issue int-skicrit int-skicrit leaf-under-skicrit "$O/CN=localhost" leaf_ext $S $E
+
+  # Serial numbers (RFC 5280 §4.1.2.2): openssl ca issues, then the serial is
+  # replaced and the TBSCertificate re-signed with `openssl dgst -sign`.
+  issue int-s int leaf-serial-zero "$O/CN=localhost" leaf_ext $S $E
+  reserial leaf-serial-zero int 00
+  issue int-s int leaf-serial-negative "$O/CN=localhost" leaf_ext $S $E
+  reserial leaf-serial-negative int fb
+  issue int-s int leaf-serial-21 "$O/CN=localhost" leaf_ext $S $E
+  reserial leaf-serial-21 int 0102030405060708090a0b0c0d0e0f101112131415
+  # 20 octets of value with the top bit set: 21 content octets with the sign byte.
+  issue int-s int leaf-serial-20 "$O/CN=localhost" leaf_ext $S $E
+  reserial leaf-serial-20 int 00810203040506070809101112131415161718191a
+
+  # An empty subject: with a non-critical SAN (forbidden) and a critical one.
+  issue int-s int leaf-emptysubj / leaf_ext $S $E -policy policy_none
+  issue int-s int leaf-emptysubj-critsan / leaf_critsan_ext $S $E -policy policy_none
+  # SAN and EKU defects.
+  issue int-s int leaf-underscore "$O/CN=localhost" leaf_underscore_ext $S $E
+  issue int-s int leaf-ekucrit "$O/CN=localhost" leaf_ekucrit_ext $S $E
+  issue int-s int leaf-anyeku "$O/CN=localhost" leaf_anyeku_ext $S $E
+  issue int-s int leaf-anyeku-server "$O/CN=localhost" leaf_anyeku_server_ext $S $E
+
+  # Name constraints (RFC 5280 §4.2.1.10).
+  issue root-s root int-nc-permit "$O/CN=Gauntlet Name-Constrained CA" ca_nc_permit_ext $IS $IE
+  newca int-nc-permit 3400
+  issue int-nc-permit int-nc-permit leaf-nc-in "$O/CN=a.example.test" leaf_nc_in_ext $S $E
+  issue int-nc-permit int-nc-permit leaf-nc-dns-out "$O/CN=a.example.test" leaf_nc_dns_out_ext $S $E
+  issue int-nc-permit int-nc-permit leaf-nc-ip-out "$O/CN=a.example.test" leaf_nc_ip_out_ext $S $E
+  issue int-nc-permit int-nc-permit leaf-nc-cn-in "$O/CN=a.example.test" nosan_ext $S $E
+  issue int-nc-permit int-nc-permit leaf-nc-cn-out "$O/CN=other.test" nosan_ext $S $E
+  issue root-s root int-nc-exclude "$O/CN=Gauntlet Name-Excluding CA" ca_nc_exclude_ext $IS $IE
+  newca int-nc-exclude 3500
+  issue int-nc-exclude int-nc-exclude leaf-nc-good "$O/CN=good.example.test" leaf_nc_good_ext $S $E
+  issue int-nc-exclude int-nc-exclude leaf-nc-excl-dns "$O/CN=good.example.test" leaf_nc_excl_dns_ext $S $E
+  issue int-nc-exclude int-nc-exclude leaf-nc-excl-ip "$O/CN=good.example.test" leaf_nc_excl_ip_ext $S $E
+  issue int-nc-exclude int-nc-exclude leaf-nc-wild "$O/CN=good.example.test" leaf_nc_wild_ext $S $E
+  issue root-s root int-nc-uri "$O/CN=Gauntlet URI-Constrained CA" ca_nc_uri_ext $IS $IE
+  newca int-nc-uri 3600
+  issue int-nc-uri int-nc-uri leaf-nc-uri "$O/CN=a.example.test" leaf_nc_uri_ext $S $E
+  issue int-nc-uri int-nc-uri leaf-nc-no-uri "$O/CN=a.example.test" leaf_nc_in_ext $S $E
+  issue root-s root int-nc-dirname "$O/CN=Gauntlet DirName-Constrained CA" ca_nc_dirname_ext $IS $IE
+  newca int-nc-dirname 3700
+  issue int-nc-dirname int-nc-dirname leaf-nc-dir-in "$O/CN=a.example.test" leaf_nc_in_ext $S $E
+  issue int-nc-dirname int-nc-dirname leaf-nc-dir-out "/O=Other Org/CN=a.example.test" leaf_nc_in_ext $S $E
+  issue root-s root int-nc-email "$O/CN=Gauntlet Email-Constrained CA" ca_nc_email_ext $IS $IE
+  newca int-nc-email 3800
+  issue int-nc-email int-nc-email leaf-nc-email-in "$O/CN=a.example.test" leaf_nc_email_in_ext $S $E
+  issue int-nc-email int-nc-email leaf-nc-email-out "$O/CN=a.example.test" leaf_nc_email_out_ext $S $E
+
+  # CRLs from the good intermediate: no CRL number, and a critical one.
+  local CL=20261201000000Z CN=20270201000000Z
+  newca int-crl-s 2f00
+  CADIR="$work/int-crl-s" openssl ca -config "$cnf" -name ca_nonum -batch -gencrl \
+    -cert "$OUT/int.pem" -keyfile "$OUT/int.key" -out "$OUT/int-nonumber-crl.pem" \
+    -crl_lastupdate $CL -crl_nextupdate $CN 2>/dev/null
+  openssl crl -in "$OUT/int-nonumber-crl.pem" -outform DER -out "$OUT/int-nonumber-crl.der"
+  CADIR="$work/int-crl-s" openssl ca -config "$cnf" -name ca_nonum -batch -gencrl \
+    -crlexts crl_critnum_ext \
+    -cert "$OUT/int.pem" -keyfile "$OUT/int.key" -out "$OUT/int-critnumber-crl.pem" \
+    -crl_lastupdate $CL -crl_nextupdate $CN 2>/dev/null
+  openssl crl -in "$OUT/int-critnumber-crl.pem" -outform DER -out "$OUT/int-critnumber-crl.der"
+
+  # Trust anchors: an expired root, and a v3 root without basicConstraints,
+  # each with an intermediate and a leaf that are otherwise fine.
+  newca root-expired 1a00
+  issue root-expired - root-expired "$O/CN=Gauntlet Expired Root CA" ca_ext 20200101000000Z 20260601000000Z
+  issue root-expired root-expired int-under-expired-root "$O/CN=Gauntlet Intermediate Under Expired Root" ca_ext $IS $IE
+  newca int-under-expired-root 3900
+  issue int-under-expired-root int-under-expired-root leaf-under-expired-root "$O/CN=localhost" leaf_ext $S $E
+  # An RSA-1024 trust anchor: its signature on the intermediate is weak too.
+  genkey root-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
+  newca root-rsa1024 1c00
+  issue root-rsa1024 - root-rsa1024 "$O/CN=Gauntlet RSA-1024 Root CA" ca_ext 20250101000000Z 20350101000000Z
+  issue root-rsa1024 root-rsa1024 int-under-rsa1024-root "$O/CN=Gauntlet Intermediate Under RSA-1024 Root" ca_ext $IS $IE
+  newca int-under-rsa1024-root 3b00
+  issue int-under-rsa1024-root int-under-rsa1024-root leaf-under-rsa1024-root "$O/CN=localhost" leaf_ext $S $E
+  # Name constraints on the trust anchor bind two levels down.
+  newca root-nc 1d00
+  issue root-nc - root-nc "$O/CN=Gauntlet Name-Constrained Root CA" ca_nc_permit_ext 20250101000000Z 20350101000000Z
+  issue root-nc root-nc int-under-nc-root "$O/CN=Gauntlet Intermediate Under Constrained Root" ca_ext $IS $IE
+  newca int-under-nc-root 3c00
+  issue int-under-nc-root int-under-nc-root leaf-under-nc-root-in "$O/CN=a.example.test" leaf_nc_in_ext $S $E
+  issue int-under-nc-root int-under-nc-root leaf-under-nc-root-out "$O/CN=a.example.test" leaf_nc_dns_out_ext $S $E
+  newca root-nobc 1b00
+  issue root-nobc - root-nobc "$O/CN=Gauntlet Root Without BasicConstraints" root_nobc_ext 20250101000000Z 20350101000000Z
+  issue root-nobc root-nobc int-under-nobc-root "$O/CN=Gauntlet Intermediate Under No-BC Root" ca_ext $IS $IE
+  newca int-under-nobc-root 3a00
+  # Made last: its presence says the group is complete (STRICT_LAST).
+  issue int-under-nobc-root int-under-nobc-root leaf-under-nobc-root "$O/CN=localhost" leaf_ext $S $E
+}
+
+write_manifest() {
   python3 - "$OUT/manifest.json" "$T" <<EOF
 import json, sys
 rows = [l.split("|") for l in """$CHAINS""".strip().splitlines()]
@@ -439,11 +895,19 @@ check_ec() {
   [ $fails = 0 ] || { echo "$fails EC leaf/leaves disagree with openssl" >&2; return 1; }
 }
 
+setup
 if [ $FORCE = 1 ] || [ ! -f "$OUT/manifest.json" ]; then
   echo "generating the test PKI in $OUT"
-  generate
+  generate_base
+  generate_strict
+elif [ ! -f "$OUT/$STRICT_LAST.der" ]; then
+  # A PKI made before the strict group existed: add the group, keep the rest.
+  echo "adding the strict group to the test PKI in $OUT"
+  generate_strict
 fi
 generate_ec
+# The manifest is the table above, rewritten every run (same table, same bytes).
+write_manifest
 echo "openssl verify at T=$T ($(date -u -d @$T +%FT%TZ)):"
 check
 check_ec

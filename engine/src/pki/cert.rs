@@ -1,18 +1,18 @@
 //! One certificate, parsed once with x509-parser into owned fields: the parts
 //! path building and validation read, with every extension classified.
 
+use super::constraints::{self, NameConstraints};
 use super::der;
-use super::name::SanEntry;
-use super::signature::{self, SigAlg};
+use super::name::{self, SanEntry};
+use super::signature::{self, KeyInfo, SigAlg};
 use crate::error::CertificateError;
 use rsa::PublicKey;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::GeneralName;
 use x509_parser::extensions::{ParsedExtension, X509Extension};
 use x509_parser::oid_registry::{
     OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
-    OID_X509_EXT_EXTENDED_KEY_USAGE, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_SUBJECT_ALT_NAME,
-    OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+    OID_X509_EXT_EXTENDED_KEY_USAGE, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_NAME_CONSTRAINTS,
+    OID_X509_EXT_SUBJECT_ALT_NAME, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
 };
 use x509_parser::prelude::FromDer;
 
@@ -38,6 +38,15 @@ pub(crate) struct KeyUsage {
 pub(crate) struct ExtKeyUsage {
     pub server_auth: bool,
     pub client_auth: bool,
+    pub any: bool,
+}
+
+/// Where a certificate sits in a path, for the structure checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Leaf,
+    Intermediate,
+    Anchor,
 }
 
 #[derive(Debug)]
@@ -50,8 +59,19 @@ pub(crate) struct Cert {
     pub serial: Vec<u8>,
     pub not_before: i64,
     pub not_after: i64,
+    /// X.509 version field: 0 is v1, 2 is v3.
+    pub version: u32,
     /// The subject's key; an error (non-RSA, bad size) only bites when used.
     pub key: Result<PublicKey, CertificateError>,
+    /// The subject key's type and size, for the key policy.
+    pub key_info: KeyInfo,
+    /// The subject is an empty SEQUENCE.
+    pub subject_empty: bool,
+    /// Common names in the subject that are DNS names (lowercase): name
+    /// constraints treat them as dNSNames when a leaf has no SAN.
+    pub cn_dns: Vec<String>,
+    /// emailAddress attributes of the subject (RFC 5280 §4.2.1.10).
+    pub subject_emails: Vec<String>,
     pub tbs: Vec<u8>,
     /// How this certificate was signed; an error only bites when checked.
     pub sig_alg: Result<SigAlg, CertificateError>,
@@ -60,8 +80,18 @@ pub(crate) struct Cert {
     pub key_usage: Option<KeyUsage>,
     pub ext_key_usage: Option<ExtKeyUsage>,
     pub san: Option<Vec<SanEntry>>,
+    pub san_critical: bool,
+    /// The first SAN dNSName outside the preferred name syntax.
+    pub bad_san_dns: Option<String>,
     pub ski: Option<Vec<u8>>,
+    pub ski_present: bool,
+    /// keyIdentifier of the AKI, when the AKI has one.
     pub aki: Option<Vec<u8>>,
+    pub aki_present: bool,
+    /// AKI or SKI marked critical (RFC 5280 §4.2.1.1-2: MUST NOT).
+    pub key_id_critical: bool,
+    pub eku_critical: bool,
+    pub name_constraints: Option<NameConstraints>,
     /// The first critical extension we do not process (RFC 5280 §4.2).
     pub unhandled_critical: Option<String>,
 }
@@ -83,6 +113,19 @@ impl Cert {
             Err(CertificateError::BadSignature)
         };
         let tbs = &x509.tbs_certificate;
+        let cn_dns = tbs
+            .subject
+            .iter_common_name()
+            .filter_map(|cn| cn.as_str().ok())
+            .filter_map(|cn| name::DnsName::parse(cn).ok())
+            .map(|d| d.as_str().to_string())
+            .collect();
+        let subject_emails = tbs
+            .subject
+            .iter_email()
+            .map(|e| e.as_str().map(str::to_string))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| bad_encoding("subject emailAddress"))?;
         let mut cert = Cert {
             der: der.to_vec(),
             subject: tbs.subject.as_raw().to_vec(),
@@ -90,7 +133,12 @@ impl Cert {
             serial: tbs.raw_serial().to_vec(),
             not_before: tbs.validity.not_before.timestamp(),
             not_after: tbs.validity.not_after.timestamp(),
+            version: tbs.version().0,
             key: signature::rsa_public_key(&tbs.subject_pki),
+            key_info: signature::key_info(&tbs.subject_pki),
+            subject_empty: tbs.subject.as_raw() == [0x30, 0x00],
+            cn_dns,
+            subject_emails,
             tbs: signed.tbs.raw.to_vec(),
             sig_alg,
             signature: signed.signature.to_vec(),
@@ -98,8 +146,15 @@ impl Cert {
             key_usage: None,
             ext_key_usage: None,
             san: None,
+            san_critical: false,
+            bad_san_dns: None,
             ski: None,
+            ski_present: false,
             aki: None,
+            aki_present: false,
+            key_id_critical: false,
+            eku_critical: false,
+            name_constraints: None,
             unhandled_critical: None,
         };
         cert.read_extensions(tbs.extensions())?;
@@ -120,6 +175,7 @@ impl Cert {
                 &OID_X509_EXT_SUBJECT_ALT_NAME,
                 &OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
                 &OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER,
+                &OID_X509_EXT_NAME_CONSTRAINTS,
             ]
             .contains(&&ext.oid);
             match ext.parsed_extension() {
@@ -138,29 +194,41 @@ impl Cert {
                     });
                 }
                 ParsedExtension::ExtendedKeyUsage(eku) if handled => {
-                    // anyExtendedKeyUsage is not honoured, as OpenSSL's
-                    // sslserver/sslclient purposes do not honour it.
+                    // anyExtendedKeyUsage never stands for serverAuth or
+                    // clientAuth (OpenSSL's sslserver/sslclient purposes do
+                    // not honour it either), and a leaf may not carry it.
                     self.ext_key_usage = Some(ExtKeyUsage {
                         server_auth: eku.server_auth,
                         client_auth: eku.client_auth,
+                        any: eku.any,
                     });
+                    self.eku_critical = ext.critical;
                 }
                 ParsedExtension::SubjectAlternativeName(san) if handled => {
-                    let mut entries = Vec::new();
-                    for name in &san.general_names {
-                        match name {
-                            GeneralName::DNSName(d) => entries.push(SanEntry::Dns(d.to_string())),
-                            GeneralName::IPAddress(ip) => entries.push(SanEntry::Ip(ip.to_vec())),
-                            _ => {}
-                        }
-                    }
+                    let entries = san
+                        .general_names
+                        .iter()
+                        .map(constraints::san_entry)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    self.bad_san_dns = entries.iter().find_map(|e| match e {
+                        SanEntry::Dns(d) if !name::is_valid_san_dns(d) => Some(d.clone()),
+                        _ => None,
+                    });
                     self.san = Some(entries);
+                    self.san_critical = ext.critical;
                 }
                 ParsedExtension::SubjectKeyIdentifier(k) if handled => {
                     self.ski = Some(k.0.to_vec());
+                    self.ski_present = true;
+                    self.key_id_critical |= ext.critical;
                 }
                 ParsedExtension::AuthorityKeyIdentifier(aki) if handled => {
                     self.aki = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+                    self.aki_present = true;
+                    self.key_id_critical |= ext.critical;
+                }
+                ParsedExtension::NameConstraints(nc) if handled => {
+                    self.name_constraints = Some(NameConstraints::parse(nc)?);
                 }
                 ParsedExtension::ParseError { error } if handled || ext.critical => {
                     return Err(bad_encoding(format!("extension {}: {error}", ext.oid)));
@@ -199,6 +267,59 @@ impl Cert {
         }
     }
 
+    /// RFC 5280 and CA/B Forum BR rules on how the certificate is built, by
+    /// its place in the path. (The leaf's key and purpose are checked in
+    /// `mod.rs`; what an issuer needs to issue, in `check_link`.)
+    pub(crate) fn check_structure(&self, role: Role) -> Result<(), CertificateError> {
+        // §4.2.1.1-2: "Conforming CAs MUST mark this extension as non-critical."
+        if self.key_id_critical {
+            return Err(CertificateError::CriticalKeyIdentifier);
+        }
+        if role == Role::Anchor {
+            // A v3 trust anchor is a CA certificate: §4.2.1.2 "this extension
+            // MUST appear in all conforming CA certificates".
+            if self.version >= 2 && !self.ski_present {
+                return Err(CertificateError::MissingSubjectKeyIdentifier);
+            }
+            return Ok(());
+        }
+        // §4.1.2.2: a positive INTEGER of at most 20 octets.
+        check_serial(&self.serial)?;
+        // §4.2.1.1: the keyIdentifier MUST be included in all certificates
+        // but self-signed ones.
+        if !self.is_self_issued() && (!self.aki_present || self.aki.is_none()) {
+            return Err(CertificateError::MissingAuthorityKeyIdentifier);
+        }
+        if role == Role::Intermediate && !self.ski_present {
+            return Err(CertificateError::MissingSubjectKeyIdentifier);
+        }
+        // §4.2.1.6: "If the subject field contains an empty sequence, then the
+        // issuing CA MUST include a subjectAltName extension that is marked
+        // as critical."
+        if self.subject_empty && (self.san.is_none() || !self.san_critical) {
+            return Err(CertificateError::EmptySubjectWithoutCriticalSan);
+        }
+        Ok(())
+    }
+
+    /// The names of this certificate that name constraints apply to: the
+    /// subject (a directoryName, when not empty) and its emailAddress
+    /// attributes, every subjectAltName entry, and, for a leaf without a
+    /// subjectAltName extension, each subject CN that is a DNS name.
+    pub(crate) fn constrained_names(&self, is_leaf: bool) -> Vec<SanEntry> {
+        let mut names = Vec::new();
+        if !self.subject_empty {
+            names.push(SanEntry::Dir(self.subject.clone()));
+        }
+        names.extend(self.subject_emails.iter().cloned().map(SanEntry::Email));
+        match &self.san {
+            Some(san) => names.extend(san.iter().cloned()),
+            None if is_leaf => names.extend(self.cn_dns.iter().cloned().map(SanEntry::Dns)),
+            None => {}
+        }
+        names
+    }
+
     /// Self-issued (RFC 5280 §3.4): subject and issuer are the same name.
     pub(crate) fn is_self_issued(&self) -> bool {
         self.subject == self.issuer
@@ -215,4 +336,20 @@ impl Cert {
             _ => true,
         }
     }
+}
+
+/// RFC 5280 §4.1.2.2: "The serial number MUST be a positive integer ...
+/// Conforming CAs MUST NOT use serialNumber values longer than 20 octets."
+/// The length is the value's: a sign octet before a 20-octet value with its
+/// top bit set is allowed.
+fn check_serial(content: &[u8]) -> Result<(), CertificateError> {
+    let negative = content.first().is_none_or(|b| b & 0x80 != 0);
+    let value = match content {
+        [0, rest @ ..] => rest,
+        all => all,
+    };
+    if negative || value.iter().all(|&b| b == 0) || value.len() > 20 {
+        return Err(CertificateError::BadSerialNumber);
+    }
+    Ok(())
 }

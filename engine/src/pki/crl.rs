@@ -24,6 +24,8 @@ pub struct Crl {
     sig_alg: Result<SigAlg, CertificateError>,
     signature: Vec<u8>,
     unhandled_critical: Option<String>,
+    /// The cRLNumber extension: absent, or present and whether critical.
+    number_critical: Option<bool>,
 }
 
 impl Crl {
@@ -55,6 +57,11 @@ impl Crl {
             ],
             &mut unhandled_critical,
         )?;
+        let number_critical = tbs
+            .extensions()
+            .iter()
+            .find(|e| e.oid == OID_X509_EXT_CRL_NUMBER)
+            .map(|e| e.critical);
         let mut revoked = Vec::with_capacity(tbs.revoked_certificates.len());
         for entry in &tbs.revoked_certificates {
             check_extensions(
@@ -73,6 +80,7 @@ impl Crl {
             sig_alg,
             signature: signed.signature.to_vec(),
             unhandled_critical,
+            number_critical,
         })
     }
 
@@ -107,6 +115,17 @@ impl Crl {
         let alg = self.sig_alg.clone()?;
         signature::verify(alg, key, &self.tbs, &self.signature)
             .map_err(|_| CertificateError::CrlBadSignature)
+    }
+
+    /// RFC 5280 §5.2.3: "CRL issuers conforming to this profile MUST include
+    /// this extension in all CRLs and MUST mark this extension as
+    /// non-critical." A CRL that breaks either rule is not used.
+    pub(crate) fn check_number(&self) -> Result<(), CertificateError> {
+        match self.number_critical {
+            None => Err(CertificateError::CrlMissingNumber),
+            Some(true) => Err(CertificateError::CrlNumberCritical),
+            Some(false) => Ok(()),
+        }
     }
 
     /// RFC 5280 §6.3.3 (a): thisUpdate ≤ now ≤ nextUpdate. A CRL without

@@ -1,21 +1,65 @@
 //! X.509 certificate path building and validation (RFC 5280 §6, as TLS uses
 //! it): trust anchors, RSA signature checks (PKCS#1 v1.5 and PSS), validity at
 //! an injected time, basicConstraints/pathLen, keyUsage and extendedKeyUsage,
-//! subjectAltName matching, and CRL revocation with CRL signature and
-//! freshness checks. What is not supported fails closed with a precise error.
+//! name constraints, subjectAltName matching, RFC 5280 / CA/B Forum structure
+//! rules, and CRL revocation with CRL signature and freshness checks. What is
+//! not supported fails closed with a precise error (ECDSA signatures in the
+//! chain, for now: `UnsupportedSignatureAlgorithm`).
 //!
 //! Policy decisions (also in `vectors/pki/README.md`):
 //! - Names are compared byte for byte (issuer/subject DER), not after the
 //!   RFC 5280 §7.1 normalisation; AKI/SKI key identifiers, when both present,
 //!   must also agree.
-//! - A trust anchor is a name and a key: its own signature and validity are
-//!   not checked, but an explicit `CA:FALSE`, a keyUsage without keyCertSign,
-//!   its pathLenConstraint or an unknown critical extension (e.g. name
-//!   constraints, which we do not implement) still disqualify it. A leaf whose
-//!   DER equals an anchor is trusted directly (a pinned self-signed server).
+//! - Trust anchors. An anchor must be valid at the validation time
+//!   (`TrustAnchorExpired`, `TrustAnchorNotYetValid`) and, if it is an X.509
+//!   v3 certificate, assert basicConstraints CA:TRUE (`TrustAnchorNotCa`; a v1
+//!   root without extensions is still a CA); a v3 anchor needs a
+//!   non-critical SKI. Its keyUsage (keyCertSign), pathLenConstraint, name
+//!   constraints and critical extensions apply; its own signature is not
+//!   checked. This is the strict reading: pyca-cryptography's verifier
+//!   (checked with 48.0 on these chains) refuses both the expired anchor and
+//!   the v3 anchor without basicConstraints; OpenSSL 3.0 refuses the expired
+//!   anchor ("certificate has expired" at the root's depth) but takes the one
+//!   without basicConstraints because its keyUsage has keyCertSign;
+//!   rustls-webpki reduces an anchor to subject, key and name constraints and
+//!   checks neither (its docs: "no check that ... the certificate has the cA
+//!   basic constraint"), nor does Chromium's verifier check anchor expiry. A
+//!   leaf whose DER equals an anchor is trusted directly (a pinned
+//!   self-signed server) and is judged as a leaf.
+//! - Keys. Every RSA key that signs in the path (the anchor's included) and
+//!   the leaf's own key need a modulus of at least
+//!   [`VerifyOptions::min_rsa_bits`] ([`DEFAULT_MIN_RSA_BITS`] = 2048) in a
+//!   whole number of bytes (`RsaModulusTooSmall`,
+//!   `RsaModulusNotWholeBytes`). A leaf key that is DSA, ECDSA on a curve
+//!   other than P-256/P-384 (P-192), or of any other type is
+//!   `UnsupportedPublicKey`.
+//! - Structure (RFC 5280, CA/B Forum BR). Leaf and intermediates: a positive
+//!   serial of at most 20 octets of value (`BadSerialNumber`); an AKI with a
+//!   keyIdentifier unless self-issued (`MissingAuthorityKeyIdentifier`); an
+//!   empty subject only with a critical subjectAltName
+//!   (`EmptySubjectWithoutCriticalSan`). Intermediates and v3 anchors: an
+//!   SKI (`MissingSubjectKeyIdentifier`). Any certificate: AKI and SKI not
+//!   critical (`CriticalKeyIdentifier`). The leaf: not CA:TRUE (`LeafIsCa`),
+//!   its EKU not critical (`CriticalExtendedKeyUsage`) and without
+//!   anyExtendedKeyUsage, even beside serverAuth (`LeafAnyExtendedKeyUsage`,
+//!   CA/B Forum BR §7.1.2.7.10; pyca-cryptography and OpenSSL accept that
+//!   pair), and every SAN dNSName in letters, digits, `-`, `.` and `*`
+//!   (`MalformedSanDnsName`: an underscore).
 //! - Intermediates need basicConstraints CA:TRUE; at most
 //!   [`MAX_INTERMEDIATES`] of them, and at most [`SIGNATURE_BUDGET`] signature
 //!   checks across the whole search.
+//! - Name constraints (RFC 5280 §4.2.1.10), critical or not, of every CA in
+//!   the path including the anchor, bind every certificate below it except
+//!   self-issued intermediates: dNSName (labels added on the left; a leading
+//!   `.` means subdomains only; a wildcard SAN that covers an excluded name
+//!   is a violation), iPAddress (address and mask, per family), rfc822Name
+//!   (mailbox, host, `.domain`; also the subject's emailAddress) and
+//!   directoryName (a prefix of the subject's RDNs, byte for byte). The
+//!   subject CN counts as a dNSName only for a leaf without any
+//!   subjectAltName extension (as OpenSSL; we still never match a reference
+//!   name against the CN). A constraint on another form (URI, otherName, ...)
+//!   is `UnsupportedNameConstraint` as soon as a name of that form appears
+//!   below it; without such a name it is harmless.
 //! - Leaf purpose: if EKU is present it must list the purpose validated
 //!   (serverAuth for a server leaf, clientAuth for a client leaf);
 //!   anyExtendedKeyUsage does not count. If keyUsage is present, a server
@@ -26,11 +70,14 @@
 //! - Revocation: [`RevocationPolicy::CheckIfPresent`] (default) checks each
 //!   certificate against the CRLs supplied for its issuer and passes when
 //!   there are none; [`RevocationPolicy::RequireCrl`] fails with
-//!   `RevocationStatusUnknown` instead. Among several CRLs for one issuer the
-//!   ones that verify and are current are used; if none does, the first
-//!   failure (`CrlBadSignature`, `CrlExpired`, ...) is the error.
+//!   `RevocationStatusUnknown` instead. A CRL is used only if it verifies, is
+//!   current, and has a non-critical cRLNumber (RFC 5280 §5.2.3:
+//!   `CrlMissingNumber`, `CrlNumberCritical`). Among several CRLs for one
+//!   issuer the usable ones count; if none is, the first failure
+//!   (`CrlBadSignature`, `CrlMissingNumber`, `CrlExpired`, ...) is the error.
 
 mod cert;
+mod constraints;
 mod crl;
 mod der;
 mod name;
@@ -41,7 +88,14 @@ pub use crl::Crl;
 pub use name::{DnsName, InvalidServerName, ServerName};
 
 use crate::error::CertificateError;
-use cert::Cert;
+use cert::{Cert, Role};
+use signature::KeyInfo;
+
+/// The smallest RSA modulus accepted by default, for the leaf's key and for
+/// every key that signs in the path (NIST SP 800-57 part 1 §5.6.1: 2048 bits
+/// for 112-bit security; CA/B Forum BR §6.1.5). [`VerifyOptions::min_rsa_bits`]
+/// and `config::PkiVerifier::min_rsa_bits` change it.
+pub const DEFAULT_MIN_RSA_BITS: usize = 2048;
 
 /// The most intermediates a path may hold between leaf and trust anchor.
 pub const MAX_INTERMEDIATES: usize = 6;
@@ -88,6 +142,11 @@ pub struct VerifyOptions<'a> {
     pub now: Time,
     pub purpose: Purpose,
     pub revocation: RevocationPolicy,
+    /// The smallest RSA modulus, in bits, for the leaf's key and every key
+    /// that signs in the path ([`DEFAULT_MIN_RSA_BITS`] unless you have a
+    /// reason). Moduli that are not a whole number of bytes are refused
+    /// whatever this says.
+    pub min_rsa_bits: usize,
 }
 
 /// The certificates trusted as path ends, from DER root certificates.
@@ -164,6 +223,7 @@ pub fn verify_server_chain(
             now,
             purpose,
             revocation: RevocationPolicy::CheckIfPresent,
+            min_rsa_bits: DEFAULT_MIN_RSA_BITS,
         },
     )
 }
@@ -184,6 +244,7 @@ pub fn verify_client_chain(
             now,
             purpose: Purpose::ClientAuth,
             revocation: RevocationPolicy::CheckIfPresent,
+            min_rsa_bits: DEFAULT_MIN_RSA_BITS,
         },
     )
 }
@@ -213,6 +274,7 @@ pub fn verify_chain(
 
     leaf.check_critical_extensions()?;
     leaf.check_validity(now)?;
+    check_leaf(leaf, opts.min_rsa_bits)?;
 
     let certs = if roots.anchors.iter().any(|a| a.der == leaf.der) {
         vec![leaf.der.clone()]
@@ -224,6 +286,7 @@ pub fn verify_chain(
             revocation: opts.revocation,
             now,
             budget: SIGNATURE_BUDGET,
+            min_rsa_bits: opts.min_rsa_bits,
         };
         let mut path = vec![(Node::Presented(0), leaf)];
         search.extend(&mut path)?;
@@ -244,6 +307,72 @@ pub fn verify_chain(
 /// §7.4.7.1) or CertificateVerify. Does not validate the certificate.
 pub fn leaf_public_key(cert_der: &[u8]) -> Result<rsa::PublicKey, CertificateError> {
     Cert::parse(cert_der)?.key
+}
+
+/// What the end-entity certificate must be, whatever its issuer.
+fn check_leaf(leaf: &Cert, min_rsa_bits: usize) -> Result<(), CertificateError> {
+    leaf.check_structure(Role::Leaf)?;
+    // RFC 5280 §4.2.1.9 lets a CA certificate be an end entity; CA/B Forum
+    // BR §7.1.2.7.8 (subscriber certificates: cA MUST be FALSE) and
+    // rustls-webpki (CaUsedAsEndEntity) do not, nor do we.
+    if leaf.basic_constraints.is_some_and(|bc| bc.ca) {
+        return Err(CertificateError::LeafIsCa);
+    }
+    // CA/B Forum BR §7.1.2.7.10: extKeyUsage in a subscriber certificate
+    // MUST NOT be critical (pyca-cryptography's profile agrees).
+    if leaf.ext_key_usage.is_some() && leaf.eku_critical {
+        return Err(CertificateError::CriticalExtendedKeyUsage);
+    }
+    // CA/B Forum BR §7.1.2.7.10: anyExtendedKeyUsage "MUST NOT" appear in a
+    // subscriber certificate, even beside serverAuth. (Without serverAuth
+    // the leaf would fail the purpose check anyway.)
+    if leaf.ext_key_usage.is_some_and(|eku| eku.any) {
+        return Err(CertificateError::LeafAnyExtendedKeyUsage);
+    }
+    if let Some(bad) = &leaf.bad_san_dns {
+        return Err(CertificateError::MalformedSanDnsName(bad.clone()));
+    }
+    check_key(&leaf.key_info, min_rsa_bits)?;
+    if let KeyInfo::Rsa { .. } = leaf.key_info {
+        leaf.key.as_ref().map_err(Clone::clone)?;
+    }
+    Ok(())
+}
+
+/// The key policy: RSA of at least `min_rsa_bits` in whole bytes, or ECDSA
+/// on P-256/P-384 (which the engine's RSA key exchange then cannot use, but
+/// which is a sound key). DSA, P-192 and anything else fail closed.
+fn check_key(info: &KeyInfo, min_rsa_bits: usize) -> Result<(), CertificateError> {
+    match info {
+        KeyInfo::Rsa { bits } => check_rsa_bits(*bits, min_rsa_bits),
+        KeyInfo::Ec { curve }
+            if curve == signature::CURVE_P256 || curve == signature::CURVE_P384 =>
+        {
+            Ok(())
+        }
+        KeyInfo::Ec { curve } if curve == signature::CURVE_P192 => Err(
+            CertificateError::UnsupportedPublicKey("ECDSA P-192 (below 112-bit security)".into()),
+        ),
+        KeyInfo::Ec { curve } => Err(CertificateError::UnsupportedPublicKey(format!(
+            "ECDSA curve {curve}"
+        ))),
+        KeyInfo::Dsa => Err(CertificateError::UnsupportedPublicKey("DSA".into())),
+        KeyInfo::Other(oid) => Err(CertificateError::UnsupportedPublicKey(format!(
+            "public key algorithm {oid}"
+        ))),
+    }
+}
+
+/// A modulus that is not a whole number of bytes (2047 bits) is what a broken
+/// key generator makes; refused before the size, as pyca-cryptography does.
+fn check_rsa_bits(bits: usize, min: usize) -> Result<(), CertificateError> {
+    if !bits.is_multiple_of(8) {
+        return Err(CertificateError::RsaModulusNotWholeBytes { bits });
+    }
+    if bits < min {
+        return Err(CertificateError::RsaModulusTooSmall { bits, min });
+    }
+    Ok(())
 }
 
 /// RFC 5280 §4.2.1.3 and §4.2.1.12 for the end-entity certificate.
@@ -269,6 +398,24 @@ fn check_leaf_purpose(leaf: &Cert, purpose: Purpose) -> Result<(), CertificateEr
     Ok(())
 }
 
+/// RFC 5280 §6.1.3 (b)-(c), §6.1.4 (g): the name constraints of each CA in
+/// the path (the anchor's included) bind every certificate below it, except
+/// self-issued intermediates; the leaf always.
+fn check_name_constraints(path: &[(Node, &Cert)]) -> Result<(), CertificateError> {
+    for (i, (_, ca)) in path.iter().enumerate() {
+        let Some(nc) = &ca.name_constraints else {
+            continue;
+        };
+        for (j, (_, below)) in path.iter().enumerate().take(i) {
+            if j > 0 && below.is_self_issued() {
+                continue;
+            }
+            nc.check(&below.constrained_names(j == 0))?;
+        }
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Node {
     Presented(usize),
@@ -284,6 +431,7 @@ struct PathSearch<'a> {
     revocation: RevocationPolicy,
     now: i64,
     budget: u32,
+    min_rsa_bits: usize,
 }
 
 /// Keeps the first specific error: "no issuer found" is the least telling.
@@ -316,7 +464,7 @@ impl<'a> PathSearch<'a> {
                 continue;
             }
             path.push((Node::Anchor(i), anchor));
-            match self.check_revocation(path) {
+            match check_name_constraints(path).and_then(|()| self.check_revocation(path)) {
                 Ok(()) => return Ok(()),
                 Err(e) => {
                     note(&mut best, e);
@@ -359,23 +507,41 @@ impl<'a> PathSearch<'a> {
         below: usize,
         is_anchor: bool,
     ) -> Result<(), CertificateError> {
-        // The signature first: a candidate that did not sign `child` is not
-        // its issuer, whatever else is wrong with it.
+        // The signature first (after the signer's key size): a candidate
+        // that did not sign `child` is not its issuer, whatever else is
+        // wrong with it.
         if self.budget == 0 {
             return Err(CertificateError::UnknownIssuer);
         }
         self.budget -= 1;
         let alg = child.sig_alg.clone()?;
+        // Every key that signs meets the RSA floor (before `rsa` sees it: it
+        // refuses some small keys with a less precise error).
+        if let KeyInfo::Rsa { bits } = issuer.key_info {
+            check_rsa_bits(bits, self.min_rsa_bits)?;
+        }
         let key = issuer.key.as_ref().map_err(Clone::clone)?;
         signature::verify(alg, key, &child.tbs, &child.signature)?;
 
         issuer.check_critical_extensions()?;
-        // RFC 5280 §6.1.4 (k): an intermediate must assert CA:TRUE. A trust
-        // anchor without basicConstraints (X.509 v1 roots) is trusted as one.
-        match issuer.basic_constraints {
-            Some(bc) if !bc.ca => return Err(CertificateError::NotCa),
-            None if !is_anchor => return Err(CertificateError::NotCa),
-            _ => {}
+        if is_anchor {
+            // The anchor policy (see the module docs): valid now, and a v3
+            // anchor asserts CA:TRUE; a v1 root (no extensions) is a CA.
+            issuer.check_validity(self.now).map_err(|e| match e {
+                CertificateError::NotYetValid => CertificateError::TrustAnchorNotYetValid,
+                _ => CertificateError::TrustAnchorExpired,
+            })?;
+            let ca = issuer.basic_constraints.map(|bc| bc.ca);
+            if ca == Some(false) || (ca.is_none() && issuer.version >= 2) {
+                return Err(CertificateError::TrustAnchorNotCa);
+            }
+            issuer.check_structure(Role::Anchor)?;
+        } else {
+            // RFC 5280 §6.1.4 (k): an intermediate must assert CA:TRUE.
+            if !issuer.basic_constraints.is_some_and(|bc| bc.ca) {
+                return Err(CertificateError::NotCa);
+            }
+            issuer.check_structure(Role::Intermediate)?;
         }
         // RFC 5280 §6.1.4 (m).
         if let Some(max) = issuer.basic_constraints.and_then(|bc| bc.path_len) {
@@ -442,6 +608,7 @@ impl<'a> PathSearch<'a> {
         }
         let key = issuer.key.as_ref().map_err(Clone::clone)?;
         crl.verify_signature(key)?;
+        crl.check_number()?;
         crl.check_freshness(self.now)
     }
 }

@@ -79,11 +79,30 @@ impl fmt::Display for InvalidServerName {
 
 impl std::error::Error for InvalidServerName {}
 
-/// A subjectAltName entry we can match; other GeneralName forms are kept out.
+/// A subjectAltName entry. Only `Dns` and `Ip` match a reference name; the
+/// others matter for name constraints (RFC 5280 §4.2.1.10).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum SanEntry {
     Dns(String),
+    /// 4 or 16 octets (checked at parse).
     Ip(Vec<u8>),
+    /// rfc822Name.
+    Email(String),
+    /// directoryName: the raw DER of the Name.
+    Dir(Vec<u8>),
+    /// Any other form, by its RFC 5280 §4.2.1.6 name.
+    Other(&'static str),
+}
+
+/// CA/B Forum BR §7.1.4.2.1 / RFC 5280 §4.2.1.6 (preferred name syntax,
+/// RFC 1034 §3.5): a SAN dNSName is letters, digits, hyphens and dots, plus
+/// `*` (whose placement the matcher judges). An underscore, a space or any
+/// other byte makes the certificate malformed.
+pub(crate) fn is_valid_san_dns(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'*')
 }
 
 /// True when some SAN entry matches `name`.
@@ -92,7 +111,8 @@ pub(crate) fn matches_any(san: &[SanEntry], name: &ServerName) -> bool {
         (SanEntry::Dns(pattern), ServerName::Dns(dns)) => dns_matches(pattern, dns),
         (SanEntry::Ip(bytes), ServerName::Ip(IpAddr::V4(ip))) => bytes[..] == ip.octets(),
         (SanEntry::Ip(bytes), ServerName::Ip(IpAddr::V6(ip))) => bytes[..] == ip.octets(),
-        _ => false,
+        (SanEntry::Dns(_) | SanEntry::Ip(_), _)
+        | (SanEntry::Email(_) | SanEntry::Dir(_) | SanEntry::Other(_), _) => false,
     })
 }
 

@@ -67,6 +67,10 @@ fn null_or_absent(params: Option<&Any<'_>>) -> bool {
 
 /// Maps an AlgorithmIdentifier to what we verify. Unknown or weak algorithms
 /// (SHA-1, MD5, ECDSA, ...) give `UnsupportedSignatureAlgorithm`.
+///
+/// ECDSA (ecdsa-with-SHA256/384, RFC 5758 §3.2) is where a `SigAlg::Ecdsa`
+/// arm goes once the shared signature-verification module lands; until then
+/// it fails closed here, naming the algorithm's OID.
 pub(crate) fn parse_sig_alg(alg: &AlgorithmIdentifier<'_>) -> Result<SigAlg, CertificateError> {
     let oid = &alg.algorithm;
     let pkcs1 = if *oid == OID_PKCS1_SHA256WITHRSA {
@@ -218,6 +222,64 @@ pub(crate) fn rsa_public_key(
         }
         _ => bad(),
     })
+}
+
+/// What kind of key a SubjectPublicKeyInfo holds, read without building it:
+/// the key-size and key-type policy looks at this, so a key the `rsa` crate
+/// refuses (too small) still gets the policy's precise error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KeyInfo {
+    /// rsaEncryption with a modulus of this many bits (0 if unreadable).
+    Rsa { bits: usize },
+    /// id-ecPublicKey on a named curve (its OID, dotted).
+    Ec { curve: String },
+    /// id-dsa (RFC 3279 §2.3.2).
+    Dsa,
+    /// Any other algorithm (its OID, dotted).
+    Other(String),
+}
+
+/// id-ecPublicKey's named curves we know (RFC 5480 §2.1.1.1).
+pub(crate) const CURVE_P192: &str = "1.2.840.10045.3.1.1";
+pub(crate) const CURVE_P256: &str = "1.2.840.10045.3.1.7";
+pub(crate) const CURVE_P384: &str = "1.3.132.0.34";
+
+pub(crate) fn key_info(spki: &SubjectPublicKeyInfo<'_>) -> KeyInfo {
+    let alg = spki.algorithm.algorithm.to_id_string();
+    match alg.as_str() {
+        "1.2.840.113549.1.1.1" => {
+            let bits = match spki.parsed() {
+                Ok(x509_parser::public_key::PublicKey::RSA(k)) => {
+                    bit_length(strip_leading_zeros(k.modulus))
+                }
+                _ => 0,
+            };
+            KeyInfo::Rsa { bits }
+        }
+        "1.2.840.10045.2.1" => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map_or_else(
+                    || "implicit or explicit curve".to_string(),
+                    |o| o.to_id_string(),
+                );
+            KeyInfo::Ec { curve }
+        }
+        "1.2.840.10040.4.1" => KeyInfo::Dsa,
+        _ => KeyInfo::Other(alg),
+    }
+}
+
+/// Bits in a big-endian unsigned integer without leading zero bytes.
+fn bit_length(b: &[u8]) -> usize {
+    match b.first() {
+        // leading_zeros of a u8 is at most 8: no overflow.
+        Some(&top) => b.len() * 8 - top.leading_zeros() as usize,
+        None => 0,
+    }
 }
 
 fn strip_leading_zeros(mut b: &[u8]) -> &[u8] {

@@ -41,6 +41,7 @@ pub fn x509(data: &[u8]) {
         } else {
             RevocationPolicy::CheckIfPresent
         },
+        min_rsa_bits: pki::DEFAULT_MIN_RSA_BITS,
     };
     if let Ok(path) = pki::verify_chain(chain, test_roots(), crls, &opts) {
         assert_eq!(

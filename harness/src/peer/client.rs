@@ -211,6 +211,12 @@ pub struct ClientBugs {
     pub resume: bool,
     /// If true, the client never sends close_notify.
     pub no_close: bool,
+    /// Flood, if set to (content type, payload, count), causes that many
+    /// plaintext records of that type, each carrying exactly that payload
+    /// (possibly empty), to be sent before ClientKeyExchange (after the
+    /// other pre-ClientKeyExchange knobs): warning-alert floods
+    /// (CVE-2016-8610), empty records, empty handshake fragments.
+    pub flood_in_handshake: Option<(u8, Vec<u8>, usize)>,
 }
 
 impl ClientBugs {
@@ -258,6 +264,7 @@ impl ClientBugs {
             // The resumed connection's own knobs say where it misbehaves.
             resume: _,
             no_close,
+            flood_in_handshake,
         } = self;
         let hello = client_version.is_some()
             || hello_record_version.is_some()
@@ -281,6 +288,7 @@ impl ClientBugs {
             || fatal_alert_in_handshake.is_some()
             || alert_payload_in_handshake.is_some()
             || unknown_record_type_in_handshake.is_some()
+            || flood_in_handshake.is_some()
             || matches!(ccs, CcsBug::Early | CcsBug::InsideFragmentedMessage);
         let change_cipher_spec = *app_data_before_finished
             || matches!(
@@ -733,6 +741,12 @@ fn full_handshake(
     }
     if b.app_data_in_handshake {
         wire.send(ContentType::ApplicationData.0, b"early", max)?;
+    }
+    if let Some((typ, payload, count)) = &b.flood_in_handshake {
+        for _ in 0..*count {
+            let rec = wire.record_bytes(*typ, wire.version, payload, None)?;
+            wire.send_raw(&rec)?;
+        }
     }
     if let Some(desc) = b.fatal_alert_in_handshake {
         wire.send(ContentType::Alert.0, &[AlertLevel::Fatal.0, desc], 2)?;

@@ -103,6 +103,10 @@ pub struct ServerBugs {
     /// of ours the client offered. A choice, not a misbehaviour: a case
     /// that sets it expects the client to have offered the group.
     pub ske_group: Option<NamedGroup>,
+    /// Max fragment, if set, causes every handshake message we send
+    /// (ServerHello … ServerHelloDone, Finished) to go in records of at
+    /// most this many bytes (at least 1) instead of 2^14.
+    pub max_fragment: Option<usize>,
 }
 
 impl ServerBugs {
@@ -132,6 +136,7 @@ impl ServerBugs {
             ske_signature,
             ske_count,
             ske_group: _,
+            max_fragment,
         } = self;
         let hello = server_version.is_some()
             || cipher_suite.is_some()
@@ -146,6 +151,7 @@ impl ServerBugs {
             || *ske_group_not_offered
             || ske_signature.is_some()
             || ske_count.is_some()
+            || max_fragment.is_some()
             || *ccs == ServerCcsBug::Early;
         let change_cipher_spec = *app_data_before_finished
             || matches!(ccs, ServerCcsBug::Skip | ServerCcsBug::Payload(_));
@@ -287,6 +293,7 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
 
 fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> Result<(), Ending> {
     let b = &script.bugs;
+    let max = b.max_fragment.unwrap_or(1 << 14).max(1);
     let mut transcript = Vec::new();
     let hello = read_client_hello(wire, &mut transcript)?;
     wire.reach(Milestone::Hello);
@@ -340,13 +347,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
     if let Some(v) = b.record_version {
         wire.version = v;
     }
-    wire.send_handshake(
-        &mut transcript,
-        HsMsg::ServerHello,
-        &sh,
-        &b.mutations,
-        1 << 14,
-    )?;
+    wire.send_handshake(&mut transcript, HsMsg::ServerHello, &sh, &b.mutations, max)?;
     wire.version = 0x0303;
     if b.ccs == ServerCcsBug::Early {
         wire.send(ContentType::ChangeCipherSpec.0, &[1], 1)?;
@@ -364,7 +365,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         HsMsg::Certificate,
         &cert,
         &b.mutations,
-        1 << 14,
+        max,
     )?;
     let kx = if ecdhe {
         Some(send_server_key_exchange(
@@ -386,7 +387,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
             HsMsg::ServerHelloDone,
             &ske,
             &b.mutations,
-            1 << 14,
+            max,
         )?;
     }
     wire.send_handshake(
@@ -394,7 +395,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         HsMsg::ServerHelloDone,
         &build::server_hello_done(),
         &b.mutations,
-        1 << 14,
+        max,
     )?;
     wire.flush()?;
 
@@ -497,13 +498,7 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         super::record::flip_body_bit(&mut rec, bit);
         wire.send_raw(&rec)?;
     } else {
-        wire.send_handshake(
-            &mut transcript,
-            HsMsg::Finished,
-            &fin,
-            &b.mutations,
-            1 << 14,
-        )?;
+        wire.send_handshake(&mut transcript, HsMsg::Finished, &fin, &b.mutations, max)?;
     }
     wire.flush()?;
 

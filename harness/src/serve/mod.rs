@@ -1,12 +1,18 @@
 //! The reference server and client over TCP: what `gauntlet serve` and
-//! `gauntlet connect` run, and what the interop tests drive.
+//! `gauntlet connect` run, and what the interop tests drive. The server is
+//! an event loop (`event_loop`: its bounds and deadlines are documented
+//! there); the client is the blocking `TcpSession`.
+
+mod event_loop;
+
+pub use event_loop::{CLOSE_LINGER, MAX_HTTP_REQUEST, MAX_PENDING_OUT, READ_BUF};
 
 use crate::tcp::{DriveError, TcpSession};
 use gauntlet_engine::{ClientConfig, Connection, HandshakeSummary, ServerConfig};
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,11 +28,16 @@ pub enum ServeMode {
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     pub mode: ServeMode,
-    /// Every socket wait.
+    /// Idle timeout: a connection whose peer sends nothing (or reads
+    /// nothing we wrote) for this long is dropped.
     pub timeout: Duration,
+    /// Handshake deadline: the handshake must be complete this long after
+    /// the connection was accepted, however the peer paces its bytes.
+    pub handshake_timeout: Duration,
     /// Append NSS key log lines here.
     pub keylog: Option<PathBuf>,
-    /// Connections served at once; more wait in the accept queue.
+    /// Connections open at once; one accepted past this is closed at once
+    /// (the peer sees the connection close before any TLS byte).
     pub max_concurrent: usize,
     /// Stop after this many connections (None: until `stop`).
     pub max_connections: Option<usize>,
@@ -46,13 +57,22 @@ pub struct ConnectionReport {
     pub result: Result<HandshakeSummary, String>,
 }
 
+/// `serve --timeout`'s default (the idle timeout).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// `serve --handshake-timeout`'s default.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// `serve --max-concurrent`'s default: each open connection holds a file
+/// descriptor (see `ulimit -n`) and ~10 KiB of heap while idle.
+pub const DEFAULT_MAX_CONCURRENT: usize = 4096;
+
 impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             mode: ServeMode::Echo,
-            timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             keylog: None,
-            max_concurrent: 64,
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
             max_connections: None,
             verbose: true,
             report: None,
@@ -83,101 +103,56 @@ fn write_keylog(path: &PathBuf, conn: &Connection, lock: &Mutex<()>) {
     }
 }
 
-/// Serves on `listener` until `stop` is set (or `max_connections` served).
+/// Serves on `listener` until `stop` is set (or `max_connections`
+/// accepted), then until the open connections end. One thread: see
+/// `event_loop`. The engine's transcript is off (nothing here reads it).
 pub fn serve(
     listener: TcpListener,
     config: Arc<ServerConfig>,
     opts: ServeOptions,
     stop: Arc<AtomicBool>,
 ) -> io::Result<()> {
-    listener.set_nonblocking(true)?;
-    let active = Arc::new(AtomicUsize::new(0));
-    let keylog_lock = Arc::new(Mutex::new(()));
-    let mut served = 0usize;
-    let mut workers = Vec::new();
-    while !stop.load(Ordering::Relaxed) && opts.max_connections.is_none_or(|m| served < m) {
-        if active.load(Ordering::Acquire) >= opts.max_concurrent {
-            std::thread::sleep(Duration::from_millis(5));
-            continue;
+    let lock = Mutex::new(());
+    let config = without_transcript(config);
+    let mut server = event_loop::Server::new(Some(listener), config, &opts, &lock)?;
+    server.run(&stop, &mut |(peer, res)| {
+        if opts.verbose {
+            match &res {
+                Ok(hs) => eprintln!("{peer}: {}", describe(hs)),
+                Err(e) => eprintln!("{peer}: {e}"),
+            }
         }
-        let (stream, peer) = match listener.accept() {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(5));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        stream.set_nonblocking(false)?;
-        served += 1;
-        active.fetch_add(1, Ordering::AcqRel);
-        let (config, opts2, active2, lock) = (
-            config.clone(),
-            opts.clone(),
-            active.clone(),
-            keylog_lock.clone(),
-        );
-        workers.push(std::thread::spawn(move || {
-            let res = serve_one(stream, config, &opts2, &lock);
-            if opts2.verbose {
-                match &res {
-                    Ok(hs) => eprintln!("{peer}: {}", describe(hs)),
-                    Err(e) => eprintln!("{peer}: {e}"),
-                }
-            }
-            if let Some(tx) = &opts2.report {
-                let result = res.map_err(|e| e.to_string());
-                // A receiver that went away just stopped listening.
-                let _ = tx.send(ConnectionReport { peer, result });
-            }
-            active2.fetch_sub(1, Ordering::AcqRel);
-        }));
-        workers.retain(|w| !w.is_finished());
-    }
-    for w in workers {
-        let _ = w.join();
-    }
-    Ok(())
+        if let Some(tx) = &opts.report {
+            let result = res.map_err(|e| e.to_string());
+            // A receiver that went away just stopped listening.
+            let _ = tx.send(ConnectionReport { peer, result });
+        }
+    })
 }
 
-/// One connection: handshake, then echo or HTTP until the peer closes.
+fn without_transcript(config: Arc<ServerConfig>) -> Arc<ServerConfig> {
+    if !config.transcript {
+        return config;
+    }
+    let mut c = (*config).clone();
+    c.transcript = false;
+    Arc::new(c)
+}
+
+/// One accepted connection, served by the same event loop as `serve`:
+/// handshake, then echo or HTTP until the peer closes.
 pub fn serve_one(
     stream: TcpStream,
     config: Arc<ServerConfig>,
     opts: &ServeOptions,
     keylog_lock: &Mutex<()>,
 ) -> Result<HandshakeSummary, DriveError> {
-    let conn = Connection::server(config, crate::builtin::provider(None));
-    let mut s = TcpSession::new(conn, stream, opts.timeout)?;
-    let result = s.handshake();
-    if let Some(path) = &opts.keylog {
-        write_keylog(path, &s.conn, keylog_lock);
-    }
-    let hs = result?;
-    let mut request = Vec::new();
-    while let Some(data) = s.recv()? {
-        match opts.mode {
-            ServeMode::Echo => s.send(&data)?,
-            ServeMode::Http => {
-                request.extend_from_slice(&data);
-                if request.windows(4).any(|w| w == b"\r\n\r\n")
-                    || request.windows(2).any(|w| w == b"\n\n")
-                {
-                    let body = format!(
-                        "<html><body><pre>Gauntlet reference server\n{}\n</pre></body></html>\r\n",
-                        describe(&hs)
-                    );
-                    let resp = format!("HTTP/1.0 200 ok\r\nContent-type: text/html\r\n\r\n{body}");
-                    s.send(resp.as_bytes())?;
-                    return s.close().map(|()| hs);
-                }
-                if request.len() > 64 * 1024 {
-                    return s.close().map(|()| hs);
-                }
-            }
-        }
-    }
-    Ok(hs)
+    let config = without_transcript(config);
+    let mut server = event_loop::Server::new(None, config, opts, keylog_lock)?;
+    server.add(stream)?;
+    let mut outcome = None;
+    server.run(&AtomicBool::new(false), &mut |(_, res)| outcome = Some(res))?;
+    outcome.unwrap_or(Err(DriveError::Eof))
 }
 
 #[derive(Clone, Debug)]
@@ -205,8 +180,25 @@ pub fn connect(
     input: &[u8],
     out: &mut dyn Write,
 ) -> Result<HandshakeSummary, String> {
-    let stream =
-        TcpStream::connect_timeout(&addr, opts.timeout).map_err(|e| format!("{addr}: {e}"))?;
+    let stream = open(addr, opts.timeout)?;
+    connect_over(stream, addr, config, opts, input, out)
+}
+
+/// The TCP connection of `connect`, with a one-line error naming `addr`
+/// (nothing listens, no route, no answer within `timeout`).
+pub fn open(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, String> {
+    TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))
+}
+
+/// `connect` over a connected `stream`.
+pub fn connect_over(
+    stream: TcpStream,
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+    opts: &ConnectOptions,
+    input: &[u8],
+    out: &mut dyn Write,
+) -> Result<HandshakeSummary, String> {
     let conn = Connection::client(
         config,
         &opts.server_name,
