@@ -4,6 +4,9 @@
 //! into pcap files by the harness's capture writer, and on copies broken
 //! one way each: a reused GCM nonce, a wrong Finished, a wrong master
 //! secret in the key log, a truncated record, data after close_notify.
+//! The ECDHE recordings (vectors/handshakes_ecdhe.json: OpenSSL and GnuTLS
+//! in both roles, vectors/gen/record_ecdhe.py) are checked from their key
+//! logs, and broken in their ServerKeyExchange (forged signature, missing).
 //! The broken records are re-sealed with the session's real keys, so each
 //! fault is the only one and must be reported at its own record.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -33,7 +36,11 @@ struct Recording {
 }
 
 fn recordings() -> Vec<Recording> {
-    let text = std::fs::read_to_string(vectors_dir().join("handshakes.json")).unwrap();
+    recordings_in("handshakes.json")
+}
+
+fn recordings_in(file: &str) -> Vec<Recording> {
+    let text = std::fs::read_to_string(vectors_dir().join(file)).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let hex = |v: &Value| hex::decode(v.as_str().unwrap()).unwrap();
     doc["cases"]
@@ -549,4 +556,106 @@ fn every_committed_capture_of_the_five_stacks_conforms() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(seen, want);
+}
+
+/// The server's plaintext handshake messages before its ChangeCipherSpec
+/// (whole messages, however they were packed into records), and the rest
+/// of its stream from the ChangeCipherSpec on.
+fn server_flight(s2c: &[u8]) -> (Vec<Vec<u8>>, Vec<u8>) {
+    let all = records(s2c);
+    let ccs = all.iter().position(|r| r.0 == 20).unwrap();
+    let mut hs = Vec::new();
+    for &(_, start, end) in &all[..ccs] {
+        hs.extend_from_slice(&s2c[start + 5..end]);
+    }
+    let mut msgs = Vec::new();
+    let mut pos = 0;
+    while pos < hs.len() {
+        let len = usize::try_from(u32::from_be_bytes([
+            0,
+            hs[pos + 1],
+            hs[pos + 2],
+            hs[pos + 3],
+        ]))
+        .unwrap();
+        msgs.push(hs[pos..pos + 4 + len].to_vec());
+        pos += 4 + len;
+    }
+    (msgs, s2c[all[ccs].1..].to_vec())
+}
+
+/// The server's stream again, one handshake message per record.
+fn reframe(msgs: &[Vec<u8>], rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in msgs {
+        out.extend_from_slice(&[22, 3, 3]);
+        out.extend_from_slice(&u16::try_from(m.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(m);
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+#[test]
+fn every_recorded_ecdhe_session_conforms_from_its_key_log() {
+    let all = recordings_in("handshakes_ecdhe.json");
+    assert_eq!(all.len(), 8);
+    let mut suites: Vec<u16> = all.iter().map(|r| r.suite).collect();
+    suites.sort_unstable();
+    suites.dedup();
+    assert_eq!(suites, [0xc02b, 0xc02c, 0xc02f, 0xc030]);
+    for r in &all {
+        // The RSA key is offered too: an ECDHE session must not use it.
+        let (outcome, report) = check(&r.c2s, &r.s2c, Some(&keylog(r)), true);
+        let Outcome::Conforms(sum) = &outcome else {
+            panic!("{}: {}", r.id, report.render(&r.id));
+        };
+        assert_eq!(sum.suite, r.suite, "{}", r.id);
+        assert_eq!(sum.secret, "key log", "{}", r.id);
+    }
+}
+
+#[test]
+fn an_ecdhe_session_without_a_key_log_is_unchecked() {
+    let r = &recordings_in("handshakes_ecdhe.json")[0];
+    let (outcome, _) = check(&r.c2s, &r.s2c, None, true);
+    assert!(
+        matches!(&outcome, Outcome::Unchecked(why) if why.contains("ECDHE")),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn flags_a_forged_server_key_exchange_signature_at_its_record() {
+    // RFC 8422 §5.4: the signature's last byte changed (RSA and ECDSA).
+    for r in recordings_in("handshakes_ecdhe.json") {
+        let (mut msgs, rest) = server_flight(&r.s2c);
+        let ske = msgs.iter().position(|m| m[0] == 12).unwrap();
+        *msgs[ske].last_mut().unwrap() ^= 0x01;
+        let (outcome, _) = check(&r.c2s, &reframe(&msgs, &rest), Some(&keylog(&r)), false);
+        let d = deviation(&outcome);
+        assert_eq!(
+            (d.from, d.record, d.clause),
+            (Sender::Server, ske + 1, "RFC 8422 §5.4"),
+            "{}: {d}",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn flags_a_missing_server_key_exchange_at_server_hello_done() {
+    // RFC 8422 §2.1: ECDHE_RSA and ECDHE_ECDSA send ServerKeyExchange.
+    let r = &recordings_in("handshakes_ecdhe.json")[1];
+    let (mut msgs, rest) = server_flight(&r.s2c);
+    let ske = msgs.iter().position(|m| m[0] == 12).unwrap();
+    msgs.remove(ske);
+    let shd = msgs.iter().position(|m| m[0] == 14).unwrap();
+    let (outcome, _) = check(&r.c2s, &reframe(&msgs, &rest), Some(&keylog(r)), false);
+    let d = deviation(&outcome);
+    assert_eq!(
+        (d.from, d.record, d.clause),
+        (Sender::Server, shd + 1, "RFC 8422 §2.1"),
+        "{d}"
+    );
 }

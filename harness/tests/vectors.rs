@@ -86,10 +86,25 @@ fn every_committed_vector_file_passes_with_its_case_count() {
         let n = by_kind.get(kind).copied().unwrap_or(0);
         assert!(n >= min, "{kind}: {n} cases, want at least {min}\n{table}");
     }
-    assert_eq!(by_kind.get("handshake"), Some(&8), "{table}");
+    // handshakes.json (RSA) and handshakes_ecdhe.json: 8 each.
+    assert_eq!(by_kind.get("handshake"), Some(&16), "{table}");
     assert_eq!(by_kind.len(), 8, "unexpected kinds: {by_kind:?}");
     let total: usize = by_kind.values().sum();
     assert!(table.ends_with(&format!("{total} passed, 0 failed\n")));
+}
+
+#[test]
+fn replays_every_recorded_third_party_ecdhe_handshake() {
+    // RFC 8422 §5.4-5.7: OpenSSL and GnuTLS in both roles, ECDHE_RSA and
+    // ECDHE_ECDSA × AES-128/256-GCM, over x25519, secp256r1 and secp384r1.
+    let report = run_file(&vectors_dir().join("handshakes_ecdhe.json")).unwrap();
+    assert_eq!(report.kind, "handshake");
+    assert_eq!(
+        (report.cases, report.failures.len()),
+        (8, 0),
+        "{:?}",
+        report.failures
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ python3 gen_prf.py
 python3 gen_gcm.py
 python3 gen_rsa_premaster.py
 python3 record_handshake.py
+python3 record_ecdhe.py
 
 echo "== case counts"
 python3 - <<'PY'
