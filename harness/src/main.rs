@@ -234,6 +234,16 @@ struct RunArgs {
     /// Write report.json, junit.xml and a reproducer bundle per failure here.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Key exchange of the cases that do not test RSA key exchange itself:
+    /// `ecdhe` runs them with ECDHE_RSA (the target must offer or accept it).
+    #[arg(long, value_enum, default_value = "rsa")]
+    kx: KxArg,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum KxArg {
+    Rsa,
+    Ecdhe,
 }
 
 #[derive(clap::Args, Debug)]
@@ -890,10 +900,15 @@ fn setup_error(e: impl std::fmt::Display) -> ExitCode {
 }
 
 /// Cases of `side` selected by the filters; an empty selection is an error.
-fn select(side: Side, filters: &[String]) -> Result<Vec<TestCase>, String> {
+fn select(side: Side, filters: &[String], kx: KxArg) -> Result<Vec<TestCase>, String> {
+    let kx = match kx {
+        KxArg::Rsa => suites::kx::KeyExchange::Rsa,
+        KxArg::Ecdhe => suites::kx::KeyExchange::Ecdhe,
+    };
     let cases: Vec<TestCase> = suites::all()
         .into_iter()
         .filter(|c| c.side == side && matches_filters(filters, &c.name))
+        .filter_map(|c| suites::kx::under(&c, kx))
         .collect();
     if cases.is_empty() {
         let role = match side {
@@ -1051,7 +1066,7 @@ fn prepare(
     builtin: bool,
 ) -> Result<(Expectations, Vec<TestCase>, Duration, usize), String> {
     let expectations = load_expectations(run.expectations.as_ref())?;
-    let cases = select(side, &run.filter)?;
+    let cases = select(side, &run.filter, run.kx)?;
     let timeout = secs(run.timeout, "timeout")?;
     let jobs = run.jobs.unwrap_or(if builtin { default_jobs() } else { 1 });
     if jobs == 0 {

@@ -88,3 +88,40 @@ fn reference_client_passes_every_client_case_in_memory() {
         failures.join("\n")
     );
 }
+
+/// Every case that does not test RSA key exchange itself, with ECDHE_RSA
+/// (`suites::kx`): the reference must pass them all in both roles. The
+/// scripted client offers only the ECDHE twin suite, and the scripted
+/// server refuses to fall back from an ECDHE suite, so each passing case
+/// ran ECDHE (the transform's own test checks every script's suite).
+#[test]
+fn reference_passes_every_case_under_ecdhe_in_both_roles() {
+    use suites::kx::{all_under, KeyExchange};
+    let all = all_under(suites::all(), KeyExchange::Ecdhe);
+    let (server, client): (Vec<_>, Vec<_>) = all.into_iter().partition(|c| c.side == Side::Server);
+    assert!(
+        server.len() > 2000 && client.len() > 900,
+        "{} / {}",
+        server.len(),
+        client.len()
+    );
+    let mut failures: Vec<String> = run(&server, &MemoryServer::builtin().unwrap())
+        .into_iter()
+        .filter(|(_, v)| *v != Verdict::Pass)
+        .map(|(n, v)| format!("{n}: {v:?}"))
+        .collect();
+    let target = MemoryClient::builtin().unwrap();
+    for (i, case) in client.iter().enumerate() {
+        let (outcome, _) = run_client_case(case, &target, Duration::from_secs(2), [i as u8; 32]);
+        match judge(&case.expect, &outcome, case.injected_at()) {
+            Verdict::Pass => {}
+            v => failures.push(format!("{}: {v:?}", case.name)),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -36,6 +36,7 @@ mod gen_fragments;
 mod gen_lengths;
 mod gen_types;
 mod gen_versions;
+pub mod kx;
 mod messages;
 mod records;
 mod renegotiation;
