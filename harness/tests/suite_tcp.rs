@@ -50,7 +50,7 @@ fn reference_client_passes_every_client_case_over_loopback() {
         "5",
         // Every suite, so the Ecdhe client cases reach it.
         "--suites",
-        "ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-AES256-GCM-SHA384,AES128-GCM-SHA256,AES256-GCM-SHA384",
+        "ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-AES256-GCM-SHA384,ECDHE-RSA-CHACHA20-POLY1305,AES128-GCM-SHA256,AES256-GCM-SHA384",
     ]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     let last = closing_line(&stdout);

@@ -35,6 +35,17 @@ pub fn directions(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> Result<(Protect, Protect), String> {
+    if params.aead == crypto::Aead::ChaCha20Poly1305 {
+        // RFC 7905 §2: a 12-byte fixed IV per direction.
+        let kb = crypto::KeySchedule::new(&gauntlet_engine::provider::RustCrypto, params.prf_hash)
+            .key_block_with_iv(master, client_random, server_random, params.key_len, 12)
+            .map_err(|e| e.to_string())?;
+        let iv = |b: &[u8]| <[u8; 12]>::try_from(b).map_err(|_| "ChaCha20 IV length".to_string());
+        return Ok((
+            Protect::chacha(kb.client_write_key(), iv(kb.client_iv())?)?,
+            Protect::chacha(kb.server_write_key(), iv(kb.server_iv())?)?,
+        ));
+    }
     let kb = crypto::key_block(
         params.prf_hash,
         master,

@@ -12,7 +12,9 @@
 //! conversation ends as garbled: a target that floods us fails its case).
 
 use gauntlet_engine::enums::{AlertDescription, ContentType, ProtocolVersion};
-use gauntlet_engine::record::protection::{open_record, seal_record, GcmKey};
+use gauntlet_engine::record::protection::{
+    open_chacha_record, open_record, seal_chacha_record, seal_record, ChaChaKey, GcmKey,
+};
 use std::fmt;
 
 /// Largest handshake message the peer accepts from a target: far above any
@@ -28,10 +30,18 @@ pub const MAX_BYTES_IN: usize = 16 << 20;
 /// Largest record payload our fragmenter puts in one record (RFC 5246 §6.2.1).
 pub const MAX_FRAGMENT: usize = 1 << 14;
 
+/// One direction's AEAD and its fixed nonce part.
+enum Keys {
+    /// RFC 5288: the 4-byte salt; each record carries an 8-byte explicit nonce.
+    Gcm { key: GcmKey, salt: [u8; 4] },
+    /// RFC 7905: the 12-byte IV, XORed with the sequence number; no
+    /// explicit nonce on the wire.
+    ChaCha { key: ChaChaKey, iv: [u8; 12] },
+}
+
 /// One direction's keys and sequence number.
 pub struct Protect {
-    key: GcmKey,
-    salt: [u8; 4],
+    keys: Keys,
     pub seq: u64,
 }
 
@@ -42,16 +52,31 @@ impl fmt::Debug for Protect {
 }
 
 impl Protect {
+    /// AES-GCM with `key` (16 or 32 bytes) and the 4-byte salt.
     pub fn new(key: &[u8], salt: [u8; 4]) -> Result<Self, String> {
         Ok(Self {
-            key: GcmKey::new(key).map_err(|e| e.to_string())?,
-            salt,
+            keys: Keys::Gcm {
+                key: GcmKey::new(key).map_err(|e| e.to_string())?,
+                salt,
+            },
+            seq: 0,
+        })
+    }
+
+    /// ChaCha20-Poly1305 with a 32-byte `key` and the 12-byte IV.
+    pub fn chacha(key: &[u8], iv: [u8; 12]) -> Result<Self, String> {
+        Ok(Self {
+            keys: Keys::ChaCha {
+                key: ChaChaKey::new(key).map_err(|e| e.to_string())?,
+                iv,
+            },
             seq: 0,
         })
     }
 
     /// Seals with the sequence number as explicit nonce, or `nonce` if
-    /// given. No size limit below 2^16 - 1: oversized plaintexts are how
+    /// given (AES-GCM only: ChaCha20-Poly1305 records carry no nonce). No
+    /// size limit below 2^16 - 1: oversized plaintexts are how
     /// record_overflow is tested.
     pub fn seal(
         &mut self,
@@ -60,16 +85,16 @@ impl Protect {
         plaintext: &[u8],
         nonce: Option<[u8; 8]>,
     ) -> Result<Vec<u8>, String> {
-        let explicit = nonce.unwrap_or(self.seq.to_be_bytes());
-        let out = seal_record(
-            &self.key,
-            &self.salt,
-            &explicit,
-            self.seq,
-            ContentType(typ),
-            ProtocolVersion(version),
-            plaintext,
-        )
+        let (typ, version) = (ContentType(typ), ProtocolVersion(version));
+        let out = match &self.keys {
+            Keys::Gcm { key, salt } => {
+                let explicit = nonce.unwrap_or(self.seq.to_be_bytes());
+                seal_record(key, salt, &explicit, self.seq, typ, version, plaintext)
+            }
+            Keys::ChaCha { key, iv } => {
+                seal_chacha_record(key, iv, self.seq, typ, version, plaintext)
+            }
+        }
         .map_err(|e| e.to_string())?;
         self.seq += 1;
         Ok(out)
@@ -78,14 +103,13 @@ impl Protect {
     /// Opens a record with any explicit nonce; `None` if it does not
     /// authenticate (the sequence number then stays).
     pub fn open(&mut self, typ: u8, version: u16, fragment: &[u8]) -> Option<Vec<u8>> {
-        let out = open_record(
-            &self.key,
-            &self.salt,
-            self.seq,
-            ContentType(typ),
-            ProtocolVersion(version),
-            fragment,
-        )
+        let (typ, version) = (ContentType(typ), ProtocolVersion(version));
+        let out = match &self.keys {
+            Keys::Gcm { key, salt } => open_record(key, salt, self.seq, typ, version, fragment),
+            Keys::ChaCha { key, iv } => {
+                open_chacha_record(key, iv, self.seq, typ, version, fragment)
+            }
+        }
         .ok()?;
         self.seq += 1;
         Some(out)

@@ -32,8 +32,13 @@
 //! ServerKeyExchange missing or twice (RFC 5246 §7.3, §7.4.3:
 //! unexpected_message).
 //!
-//! ChaCha20-Poly1305 suites are not in these tables yet: the scripted
-//! peer's record protection is AES-GCM only.
+//! ChaCha20-Poly1305 (RFC 7905) with ECDHE_RSA has its own small table in
+//! both roles (`Ecdhe-{Server,Client}-ChaCha20-*`): a valid handshake over
+//! each group, a bit flipped in the sealed Finished record (the tag fails:
+//! bad_record_mac, RFC 5246 §6.2.3.3) and a wrong verify_data under a good
+//! tag (decrypt_error, §7.4.9). ECDHE_ECDSA needs an ECDSA target key,
+//! which the built-in reference does not hold by default: those suites are
+//! checked against OpenSSL and GnuTLS by `ci/ecdhe.sh`.
 
 use super::alert;
 use crate::case::{Expect, TestCase};
@@ -188,6 +193,85 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
                 },
             ),
             alert(&[A::HandshakeFailure]),
+        ));
+    }
+}
+
+/// The ChaCha20-Poly1305 table, both roles: (label, group, flip the sealed
+/// Finished record?, wrong verify_data?, clause, expected).
+fn chacha_cases() -> Vec<(&'static str, NamedGroup, bool, bool, &'static str, Expect)> {
+    let mut v: Vec<_> = [
+        (NamedGroup::x25519, "X25519"),
+        (NamedGroup::secp256r1, "P256"),
+        (NamedGroup::secp384r1, "P384"),
+    ]
+    .into_iter()
+    .map(|(g, name)| {
+        (
+            name,
+            g,
+            false,
+            false,
+            "RFC 7905 §2, RFC 8422 §5.4",
+            Expect::Success,
+        )
+    })
+    .collect();
+    v.push((
+        "FlippedFinishedRecordBit",
+        NamedGroup::x25519,
+        true,
+        false,
+        "RFC 7905 §2, RFC 5246 §6.2.3.3",
+        alert(&[A::BadRecordMac]),
+    ));
+    v.push((
+        "BadFinished",
+        NamedGroup::x25519,
+        false,
+        true,
+        "RFC 7905 §2, RFC 5246 §7.4.9",
+        alert(&[A::DecryptError]),
+    ));
+    v
+}
+
+pub(super) fn chacha_server_cases(out: &mut Vec<TestCase>) {
+    for (label, group, flip, bad, rfc, expect) in chacha_cases() {
+        out.push(TestCase::server(
+            format!("Ecdhe-Server-ChaCha20-{label}"),
+            rfc,
+            script(
+                CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+                ClientBugs {
+                    groups: Some(vec![group.0]),
+                    flip_finished_record_bit: flip.then_some(77),
+                    bad_finished: bad,
+                    ..ClientBugs::default()
+                },
+            ),
+            expect,
+        ));
+    }
+}
+
+pub(super) fn chacha_client_cases(out: &mut Vec<TestCase>) {
+    let Ok(base) = ServerScript::builtin() else {
+        return;
+    };
+    for (label, group, flip, bad, rfc, expect) in chacha_cases() {
+        let mut s = base.clone().with_bugs(ServerBugs {
+            ske_group: Some(group),
+            flip_finished_record_bit: flip.then_some(77),
+            bad_finished: bad,
+            ..ServerBugs::default()
+        });
+        s.suite = CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
+        out.push(TestCase::client(
+            format!("Ecdhe-Client-ChaCha20-{label}"),
+            rfc,
+            s,
+            expect,
         ));
     }
 }

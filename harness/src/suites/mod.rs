@@ -58,6 +58,8 @@ pub fn all() -> Vec<TestCase> {
     rsa_kx::cases(&mut cases);
     ecdhe::cases(&mut cases);
     ecdhe::client_cases(&mut cases);
+    ecdhe::chacha_server_cases(&mut cases);
+    ecdhe::chacha_client_cases(&mut cases);
     renegotiation::cases(&mut cases);
     gen_types::cases(&mut cases);
     gen_lengths::cases(&mut cases);
@@ -106,8 +108,8 @@ mod tests {
             ("ClientHello-Server", 101),
             ("ClientKeyExchange-Server", 26),
             ("ContentType-Server", 285),
-            ("Ecdhe-Client", 74),
-            ("Ecdhe-Server", 236),
+            ("Ecdhe-Client", 79),
+            ("Ecdhe-Server", 241),
             ("Extension-Client", 33),
             ("Extension-Server", 40),
             ("Finished-Client", 5),
@@ -142,7 +144,7 @@ mod tests {
         .collect();
         assert_eq!(counts, expected);
         let server = all().iter().filter(|c| c.side == Side::Server).count();
-        assert_eq!((server, all().len() - server), (2539, 994));
+        assert_eq!((server, all().len() - server), (2544, 999));
     }
 
     #[test]
