@@ -9,7 +9,9 @@
 //! Expectations (the policy, rule 1 where the RFC names the outcome):
 //! - a correct point completes;
 //! - an empty point breaks `point <1..2^8-1>` (RFC 8422 §5.7; RFC 5246
-//!   §4.3): decode_error;
+//!   §4.3): decode_error, or illegal_parameter ("a field ... out of
+//!   range", RFC 5246 §7.2.2), which OpenSSL, GnuTLS, NSS, JSSE and
+//!   mbedTLS all send;
 //! - a point of the wrong length, not uncompressed, off the curve, or the
 //!   identity (RFC 8422 §5.1.2, §5.11; RFC 7748 §6.1 for x25519's u = 0):
 //!   RFC 8422 names no alert; RFC 5246 §7.2.2's illegal_parameter ("a
@@ -17,14 +19,14 @@
 //!   allowed, as OpenSSL (SSL_R_BAD_ECPOINT), BoringSSL and rustls send;
 //! - ec_point_formats without uncompressed: RFC 8422 §5.1.2 "MUST
 //!   include", illegal_parameter;
-//! - only groups the server does not implement, with only ECDHE suites
+//! - only groups no server implements (GREASE values), with only ECDHE suites
 //!   offered: RFC 8422 §5.1 forbids the ECC suite, nothing else is offered:
 //!   handshake_failure (RFC 5246 §7.4.1.3).
 //!
 //! Client role: the scripted server picks the case's ECDHE_RSA suite and
 //! group (the client must offer both: these cases need a client configured
 //! for ECDHE) and misbehaves in its ServerKeyExchange: a malformed point
-//! (illegal_parameter as above; empty: decode_error), a group the client
+//! (illegal_parameter as above; empty: decode_error or illegal_parameter), a group the client
 //! did not offer (RFC 8422 §5.4: illegal_parameter), a signature over the
 //! wrong randoms or by the wrong key (RFC 5246 §7.4.3, §7.2.2:
 //! decrypt_error), an algorithm the client did not offer (RFC 5246
@@ -89,7 +91,7 @@ fn point_cases() -> Vec<(Option<PointBug>, &'static str, bool, &'static str, Exp
             "EmptyPoint",
             false,
             "RFC 8422 §5.7 (point<1..2^8-1>), RFC 5246 §4.3",
-            alert(&[A::DecodeError]),
+            alert(&[A::DecodeError, A::IllegalParameter]),
         ),
         (
             Some(PointBug::Short),
@@ -129,6 +131,23 @@ fn point_cases() -> Vec<(Option<PointBug>, &'static str, bool, &'static str, Exp
     ]
 }
 
+/// RFC 5246 §7.4.2: with signature_algorithms offered, the server's chain
+/// must be signed with a pair in it, and the test PKI's chain is
+/// sha256WithRSAEncryption. A case that offers one other algorithm for the
+/// ServerKeyExchange says so in signature_algorithms_cert (RFC 8446
+/// §4.2.3, which TLS 1.2 implementations "SHOULD also process"), so a
+/// server that applies §7.4.2 (JSSE) can still serve the chain.
+fn chain_signature_algorithms(alg: u16) -> Vec<(u16, Vec<u8>)> {
+    const RSA_PKCS1_SHA256: u16 = 0x0401;
+    const SIGNATURE_ALGORITHMS_CERT: u16 = 50;
+    if alg == RSA_PKCS1_SHA256 {
+        return Vec::new();
+    }
+    let mut body = 2u16.to_be_bytes().to_vec();
+    body.extend_from_slice(&RSA_PKCS1_SHA256.to_be_bytes());
+    vec![(SIGNATURE_ALGORITHMS_CERT, body)]
+}
+
 fn script(suite: CipherSuite, bugs: ClientBugs) -> ClientScript {
     ClientScript {
         suite,
@@ -154,6 +173,7 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
                                 point,
                                 groups: Some(vec![group]),
                                 signature_algorithms: Some(vec![alg]),
+                                extra_extensions: chain_signature_algorithms(alg),
                                 ..ClientBugs::default()
                             },
                         ),
@@ -188,7 +208,8 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
             script(
                 suite,
                 ClientBugs {
-                    groups: Some(vec![0x0a0a, 30]),
+                    // GREASE values (RFC 8701): no stack implements them.
+                    groups: Some(vec![0x0a0a, 0x1a1a]),
                     ..ClientBugs::default()
                 },
             ),
@@ -295,7 +316,7 @@ fn ske_cases() -> Vec<(ServerBugs, &'static str, bool, &'static str, Expect)> {
             "EmptyPoint",
             false,
             "RFC 8422 §5.4 (point<1..2^8-1>), RFC 5246 §4.3",
-            alert(&[A::DecodeError]),
+            alert(&[A::DecodeError, A::IllegalParameter]),
         ),
         (
             point(PointBug::Short),
