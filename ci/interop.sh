@@ -4,7 +4,7 @@
 # with both suites (TLS_RSA_WITH_AES_128_GCM_SHA256 0x009c,
 # TLS_RSA_WITH_AES_256_GCM_SHA384 0x009d). See interop/README.md.
 #
-#   ci/interop.sh [--full] [--stage smoke|matrix|all] [--only IMPL]... [--out DIR]
+#   ci/interop.sh [--full] [--ecdhe|--ecdhe-only] [--stage smoke|matrix|all] [--only IMPL]... [--out DIR]
 #
 # Stage 1 "smoke": every peer x role x suite does one handshake and one
 #   request/answer with `gauntlet serve` / `gauntlet connect`; a matrix with
@@ -12,6 +12,10 @@
 # Stage 2 "matrix": the conformance cases with `gauntlet test-server` /
 #   `gauntlet test-client` against each peer, reports in DIR/matrix/. Quick
 #   by default (suite 009c, every stack, both roles); --full adds 009d.
+#   --ecdhe adds the `ecdhe` cells: the peers offer the three ECDHE_RSA
+#   suites (interop/peers.sh) and run the Ecdhe- families, with
+#   expectations in interop/expectations/IMPL-ROLE-ecdhe.txt; --ecdhe-only
+#   runs those cells alone.
 #   Skipped with a note while the binary has no `test-server`.
 #
 # Needs the peers (ci/interop-install.sh, as root) and a gauntlet binary:
@@ -22,14 +26,16 @@ set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO" || exit 1
-full=0 stage=all out="" only=()
+full=0 ecdhe=0 stage=all out="" only=()
 while [ $# -gt 0 ]; do
   case $1 in
     --full) full=1 ;;
+    --ecdhe) ecdhe=1 ;;
+    --ecdhe-only) ecdhe=2 ;;
     --stage) stage=${2:?--stage smoke|matrix|all}; shift ;;
     --only) only+=("${2:?--only IMPL}"); shift ;;
     --out) out=${2:?--out DIR}; shift ;;
-    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "interop.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -49,6 +55,8 @@ impls=("${PEER_IMPLS[@]}")
 [ ${#only[@]} -gt 0 ] && impls=("${only[@]}")
 suites=(009c)
 [ $full = 1 ] && suites=(009c 009d)
+[ $ecdhe = 1 ] && suites+=(ecdhe)
+[ $ecdhe = 2 ] && suites=(ecdhe)
 
 # --- process groups we started, killed on exit --------------------------------
 groups=()
@@ -161,10 +169,16 @@ peer_ems() {
   fi
 }
 
+# smoke_name SUITE: the negotiated suite the smoke cells require (a regex):
+# the one suite, or for `ecdhe` any ECDHE_RSA one (our server picks).
+smoke_name() { if [ "$1" = ecdhe ]; then echo 'TLS_ECDHE_RSA_WITH_[A-Z0-9_]+'; else suite_name "$1"; fi; }
+# connect_suite SUITE: what `gauntlet connect --suite` offers in the cell.
+connect_suite() { if [ "$1" = ecdhe ]; then echo c02f,c030,cca8; else echo "$1"; fi; }
+
 # Their server, our client (`gauntlet connect`).
 smoke_server() {
   local impl=$1 suite=$2 name port log ready cmd t0 ms rc ours peer note=
-  name=$(suite_name "$suite")
+  name=$(smoke_name "$suite")
   log=$out/smoke/$impl-server-$suite
   port=$(pick_port) || { row "$impl" server "$suite" FAIL - - "no free port"; return 1; }
   cmd=$(peer_server "$impl" "$suite")
@@ -185,7 +199,7 @@ smoke_server() {
   fi
   local startup=$(($(now_ms) - t0))
   t0=$(now_ms)
-  timeout 30 "$GAUNTLET" connect "127.0.0.1:$port" --servername localhost --suite "$suite" --timeout 10 \
+  timeout 30 "$GAUNTLET" connect "127.0.0.1:$port" --servername localhost --suite "$(connect_suite "$suite")" --timeout 10 \
       <"$REPO/interop/request.http" >"$log.out" 2>"$log.err"
   rc=$?
   ms=$(($(now_ms) - t0))
@@ -196,7 +210,7 @@ smoke_server() {
     note="gauntlet connect exit $rc: $(tail -1 "$log.err")"
   elif ! grep -q "HTTP/1.0 200" "$log.out"; then
     note="no HTTP/1.0 200 answer"
-  elif ! grep -q "negotiated TLSv1_2 $name " "$log.err"; then
+  elif ! grep -qE "negotiated TLSv1_2 $name " "$log.err"; then
     note="not $name: $(tail -1 "$log.err")"
   elif [ "$ours" != yes ]; then
     note="extended_master_secret not negotiated"
@@ -211,7 +225,7 @@ smoke_server() {
 # Their client, our server (`gauntlet serve`, started once).
 smoke_client() {
   local impl=$1 suite=$2 port=$3 name log cmd t0 ms rc before ours peer note=
-  name=$(suite_name "$suite")
+  name=$(smoke_name "$suite")
   log=$out/smoke/$impl-client-$suite
   cmd=$(peer_client "$impl" "$suite")
   words_of "$cmd" "$port"
@@ -234,7 +248,7 @@ smoke_client() {
     note="client exit $rc: $(grep -v '^\s*$' "$log.err" | tail -1 | head -c 160)"
   elif ! grep -q "HTTP/1.0 200" "$log.out"; then
     note="no HTTP/1.0 200 answer"
-  elif ! grep -q "negotiated TLSv1_2 $name " "$log.server.log"; then
+  elif ! grep -qE "negotiated TLSv1_2 $name " "$log.server.log"; then
     note="our server: $(head -1 "$log.server.log")"
   elif [ "$ours" != yes ]; then
     note="extended_master_secret not negotiated"
@@ -257,8 +271,11 @@ if [ "$stage" != matrix ]; then
   fi
   serve_port=$(sed -n 's/.*serving TLS 1.2 on 127.0.0.1:\([0-9]*\).*/\1/p' "$out/smoke/gauntlet-serve.log" | head -1)
   # Its log gets one line per connection after this header.
+  smoke_suites=(009c 009d)
+  [ $ecdhe = 1 ] && smoke_suites+=(ecdhe)
+  [ $ecdhe = 2 ] && smoke_suites=(ecdhe)
   for impl in "${impls[@]}"; do
-    for suite in 009c 009d; do
+    for suite in "${smoke_suites[@]}"; do
       smoke_client "$impl" "$suite" "$serve_port" || failures=$((failures + 1))
       smoke_server "$impl" "$suite" || failures=$((failures + 1))
     done
@@ -295,6 +312,7 @@ suite_filters() {
     # The Ecdhe family needs targets configured for ECDHE: not in this matrix yet.
     009c) "$GAUNTLET" list --side server | awk '$1 !~ /AES256/ && $1 !~ /^Ecdhe-/ { print "--filter"; print $1 }' ;;
     009d) printf '%s\n' --filter '*AES256*' ;;
+    ecdhe) printf '%s\n' --filter 'Ecdhe-Server-*' ;;
   esac
 }
 
@@ -304,10 +322,15 @@ run_matrix() {
   dir=$out/matrix/$impl-$role-$suite
   mkdir -p "$dir"
   exp=$REPO/interop/expectations/$impl-$role.txt
+  [ "$suite" = ecdhe ] && exp=$REPO/interop/expectations/$impl-$role-ecdhe.txt
   args=(--format json --out "$dir")
   [ "$role" = server ] && mapfile -t -O ${#args[@]} args < <(suite_filters "$suite")
   # The Ecdhe client cases need clients configured for ECDHE: not in this matrix yet.
-  [ "$role" = client ] && mapfile -t -O ${#args[@]} args < <("$GAUNTLET" list --side client | awk '$1 !~ /^Ecdhe-/ { print "--filter"; print $1 }')
+  if [ "$role" = client ] && [ "$suite" = ecdhe ]; then
+    args+=(--filter 'Ecdhe-Client-*')
+  elif [ "$role" = client ]; then
+    mapfile -t -O ${#args[@]} args < <("$GAUNTLET" list --side client | awk '$1 !~ /^Ecdhe-/ { print "--filter"; print $1 }')
+  fi
   [ -f "$exp" ] && args+=(--expectations "$exp")
   # A fresh JVM per case needs more than the default 2 s on a loaded machine.
   case $impl in java) args+=(--timeout 15) ;; *) args+=(--timeout 5) ;; esac
@@ -348,7 +371,7 @@ run_matrix() {
 }
 
 if [ "$stage" != smoke ]; then
-  echo "== stage 2: conformance matrix ($([ $full = 1 ] && echo "full: 009c and 009d" || echo "quick: 009c; --full for 009d"))"
+  echo "== stage 2: conformance matrix (suites: ${suites[*]})"
   if "$GAUNTLET" test-server --help >/dev/null 2>&1 && "$GAUNTLET" test-client --help >/dev/null 2>&1; then
     mkdir -p "$out/matrix"
     for impl in "${impls[@]}"; do

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Timing-oracle runs (gauntlet timing-test) side by side: the leaky
 # self-test server at several delays (what the test can detect), our
-# server (`gauntlet serve`), and openssl s_server, each with PROBES probes
-# (default 9000) and at most MAX seconds each (default 300). Outputs per
-# target: OUT/NAME.txt (summary), .csv (raw times), .svg (ECDF plot).
-# Usage: ci/timing.sh [PROBES] [MAX] [OUT]     (OUT default target/timing)
+# server (`gauntlet serve`), openssl s_server, and with --stacks the JSSE,
+# mbedTLS, GnuTLS and NSS servers of interop/peers.sh (the last two bind
+# every address, so they run confined: interop/confine.sh), each with
+# PROBES probes (default 9000) and at most MAX seconds each (default 300).
+# Outputs per target: OUT/NAME.txt (summary), .csv (raw times), .svg (ECDF).
+# Usage: ci/timing.sh [--stacks] [PROBES] [MAX] [OUT]  (OUT: target/timing)
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+stacks=0
+if [ "${1:-}" = --stacks ]; then stacks=1; shift; fi
 PROBES=${1:-9000}
 MAX=${2:-300}
 OUT=${3:-$REPO/target/timing}
@@ -15,7 +19,8 @@ PKI=$REPO/vectors/pki
 [ -x "$GAUNTLET" ] || { echo "timing.sh: no $GAUNTLET (cargo build --release -p gauntlet-harness)" >&2; exit 2; }
 mkdir -p "$OUT"
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+# Entries are PIDs, or -PGID for the stacks' servers (setsid: their children too).
+trap 'for p in "${pids[@]}"; do kill -- "$p" 2>/dev/null || true; done' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # run NAME ARGS...: one timing-test, its verdict line.
@@ -44,3 +49,37 @@ openssl s_server -accept "127.0.0.1:$port" -cert "$PKI/leaf.pem" -cert_chain "$P
 pids+=($!)
 sleep 1
 run openssl-s_server "127.0.0.1:$port"
+
+[ $stacks = 1 ] || exit 0
+PEERDIR=$REPO/target/interop
+# shellcheck source-path=SCRIPTDIR/.. source=interop/peers.sh
+source "$REPO/interop/peers.sh"
+"$REPO/interop/setup.sh" "$PEERDIR" >/dev/null
+# wait_listen PORT: until 127.0.0.1:PORT accepts (20 s at most).
+wait_listen() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "timing.sh: nothing listens on 127.0.0.1:$1" >&2
+  return 1
+}
+for impl in java mbedtls gnutls nss; do
+  port=$(free_port)
+  cmd=$(peer_server "$impl" 009c)
+  cmd=${cmd//\{port\}/$port}
+  if [ "$(peer_confined "$impl")" = yes ]; then
+    setsid bash -c "exec $REPO/interop/confine.sh $port $cmd" >"$OUT/$impl.log" 2>&1 &
+  else
+    setsid bash -c "exec $cmd" >"$OUT/$impl.log" 2>&1 &
+  fi
+  pid=$!
+  pids+=("-$pid")
+  if wait_listen "$port"; then
+    run "$impl-server" "127.0.0.1:$port"
+  else
+    echo "$impl-server: did not start (see $OUT/$impl.log)"
+  fi
+  kill -- "-$pid" 2>/dev/null || true
+done

@@ -13,7 +13,10 @@
 #   peer_confined IMPL       "yes" if the server binds every address
 #   peer_ready IMPL          text its stdout shows once it listens ("" = none)
 #
-# IMPL: openssl gnutls nss java mbedtls. SUITE: 009c or 009d.
+# IMPL: openssl gnutls nss java mbedtls. SUITE: 009c or 009d, or ecdhe:
+# the three ECDHE_RSA suites (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305:
+# c02f, c030, cca8) at once, over each stack's default groups (x25519,
+# secp256r1 and secp384r1 in all five), as the Ecdhe- cases need.
 
 # shellcheck shell=bash disable=SC2034
 PEER_IMPLS=(openssl gnutls nss java mbedtls)
@@ -26,18 +29,29 @@ suite_name() {
   case $1 in
     009c) echo TLS_RSA_WITH_AES_128_GCM_SHA256 ;;
     009d) echo TLS_RSA_WITH_AES_256_GCM_SHA384 ;;
+    ecdhe) echo TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 ;;
     *) return 1 ;;
   esac
 }
 
 # Each stack's spelling of the suite.
-_openssl_suite() { case $1 in 009c) echo AES128-GCM-SHA256 ;; 009d) echo AES256-GCM-SHA384 ;; esac; }
-_gnutls_prio() {
-  local c
-  case $1 in 009c) c=AES-128-GCM ;; 009d) c=AES-256-GCM ;; esac
-  echo "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+$c"
+_openssl_suite() {
+  case $1 in
+    009c) echo AES128-GCM-SHA256 ;;
+    009d) echo AES256-GCM-SHA384 ;;
+    ecdhe) echo ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305 ;;
+  esac
 }
-_nss_suite() { case $1 in 009c) echo :009C ;; 009d) echo :009D ;; esac; }
+_gnutls_prio() {
+  case $1 in
+    009c) echo "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM" ;;
+    009d) echo "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA:-CIPHER-ALL:+AES-256-GCM" ;;
+    ecdhe) echo "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305" ;;
+  esac
+}
+# What the Java and mbedTLS peers take for --suite: the code, or the list.
+_peer_suite() { if [ "$1" = ecdhe ]; then suite_name ecdhe; else echo "$1"; fi; }
+_nss_suite() { case $1 in 009c) echo :009C ;; 009d) echo :009D ;; ecdhe) echo :C02F:C030:CCA8 ;; esac; }
 
 # Quotes words for a POSIX shell, leaving `{port}` readable: plain words as
 # they are, others in single quotes.
@@ -72,10 +86,10 @@ peer_server() {
         -c "$(_nss_suite "$suite")" -G ;;
     java)
       _q java -cp "$PEERDIR/java" GauntletPeer server --port '{port}' --cert "$pki/leaf.pem" \
-        --chain "$pki/int.pem" --key "$pki/leaf.key" --suite "$suite" --timeout 10 ;;
+        --chain "$pki/int.pem" --key "$pki/leaf.key" --suite "$(_peer_suite "$suite")" --timeout 10 ;;
     mbedtls)
       _q "$PEERDIR/mbedtls-peer" server --port '{port}' --cert "$pki/leaf.pem" --chain "$pki/int.pem" \
-        --key "$pki/leaf.key" --suite "$suite" --timeout 10 ;;
+        --key "$pki/leaf.key" --suite "$(_peer_suite "$suite")" --timeout 10 ;;
     *) echo "peer_server: unknown implementation $impl" >&2; return 1 ;;
   esac
   echo
@@ -97,10 +111,10 @@ peer_client() {
       _q timeout --foreground -k 2 "$PEER_TIMEOUT" tstclnt -h localhost -4 -p '{port}' -d "sql:$PEERDIR/nssdb" \
         -V tls1.2:tls1.2 -c "$(_nss_suite "$suite")" -G -A "$REPO/interop/request.http" ;;
     java)
-      _q java -cp "$PEERDIR/java" GauntletPeer client --port '{port}' --ca "$pki/root.pem" --suite "$suite" \
+      _q java -cp "$PEERDIR/java" GauntletPeer client --port '{port}' --ca "$pki/root.pem" --suite "$(_peer_suite "$suite")" \
         --servername localhost --timeout 10 ;;
     mbedtls)
-      _q "$PEERDIR/mbedtls-peer" client --port '{port}' --ca "$pki/root.pem" --suite "$suite" \
+      _q "$PEERDIR/mbedtls-peer" client --port '{port}' --ca "$pki/root.pem" --suite "$(_peer_suite "$suite")" \
         --servername localhost --timeout 10 ;;
     *) echo "peer_client: unknown implementation $impl" >&2; return 1 ;;
   esac

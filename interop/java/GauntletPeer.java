@@ -9,7 +9,7 @@
 // sends `GET / HTTP/1.0\r\n\r\n`, prints the answer, exits 0 only when the
 // handshake and the exchange worked.
 //
-// Both roles: TLSv1.2 only and exactly the one suite given; every socket read
+// Both roles: TLSv1.2 only and exactly the suites given; every socket read
 // is bounded by --timeout, and the client also by a whole-run watchdog.
 //
 // No keystore files: the PEM test PKI is loaded into in-memory KeyStores, so
@@ -88,13 +88,25 @@ public final class GauntletPeer {
         return v;
     }
 
-    /** Accepts the IANA name or the hex code (009c, 0x009D). */
-    private static String suiteName(String s) {
-        return switch (s.toLowerCase().replaceFirst("^0x", "")) {
-            case "009c", "9c" -> "TLS_RSA_WITH_AES_128_GCM_SHA256";
-            case "009d", "9d" -> "TLS_RSA_WITH_AES_256_GCM_SHA384";
-            default -> s;
-        };
+    /**
+     * Accepts a comma-separated list of IANA names or hex codes (009c,
+     * 0x009D, c02f), in order of preference; the names joined by commas.
+     */
+    private static String suiteName(String list) {
+        StringBuilder out = new StringBuilder();
+        for (String s : list.split(",")) {
+            String name = switch (s.toLowerCase().replaceFirst("^0x", "")) {
+                case "009c", "9c" -> "TLS_RSA_WITH_AES_128_GCM_SHA256";
+                case "009d", "9d" -> "TLS_RSA_WITH_AES_256_GCM_SHA384";
+                case "c02f" -> "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+                case "c030" -> "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+                case "cca8" -> "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256";
+                default -> s;
+            };
+            if (out.length() > 0) out.append(',');
+            out.append(name);
+        }
+        return out.toString();
     }
 
     /**
@@ -135,7 +147,7 @@ public final class GauntletPeer {
     private static SSLParameters params(SSLContext ctx, String suite) {
         SSLParameters p = ctx.getDefaultSSLParameters();
         p.setProtocols(new String[] {"TLSv1.2"});
-        p.setCipherSuites(new String[] {suite});
+        p.setCipherSuites(suite.split(","));
         return p;
     }
 

@@ -2,9 +2,9 @@
  * An mbedTLS 2.28 TLS 1.2 peer for Gauntlet's interop runs (interop/README.md).
  *
  *   peer server --port N --cert LEAF.pem [--chain INT.pem] --key KEY.pem
- *               --suite 009c|009d|NAME [--mode http|echo] [--timeout SECS]
+ *               --suite 009c|009d|NAME[,NAME...] [--mode http|echo] [--timeout SECS]
  *               [--max-connections N] [--no-ems] [--debug N]
- *   peer client --port N --ca ROOT.pem --suite 009c|009d|NAME
+ *   peer client --port N --ca ROOT.pem --suite 009c|009d|NAME[,NAME...]
  *               [--host 127.0.0.1] [--servername localhost] [--timeout SECS]
  *               [--no-ems] [--debug N]
  *
@@ -15,7 +15,7 @@
  * Client: verifies the chain against the root and the name (SNI and
  * certificate name), sends "GET / HTTP/1.0\r\n\r\n", prints the answer to
  * stdout, exits 0 only if the handshake and the exchange worked.
- * Both: TLS 1.2 only, exactly the one suite given, every read bounded by
+ * Both: TLS 1.2 only, exactly the suites given, every read bounded by
  * --timeout (the client also by an alarm at three times that). --debug N
  * (0-4) prints mbedTLS's own debug log on stderr.
  * One line on stderr per connection says what was negotiated, including
@@ -406,7 +406,7 @@ int main(int argc, char **argv)
     struct opts o = {.host = "127.0.0.1", .servername = "localhost", .mode = "http", .timeout = 10};
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
-    int suites[2] = {0, 0}, ret;
+    int suites[9] = {0}, ret;
 
     if (argc < 2)
         usage();
@@ -436,9 +436,30 @@ int main(int argc, char **argv)
     }
     if (!o.port || !o.suite || o.timeout <= 0)
         usage();
-    if ((suites[0] = parse_suite(o.suite)) == 0) {
-        fprintf(stderr, "mbedtls-peer: unknown suite %s\n", o.suite);
-        return 2;
+    /* A comma-separated list, in order of preference (at most 8). */
+    {
+        char list[256];
+        size_t n_suites = 0;
+        if (strlen(o.suite) >= sizeof list) {
+            fprintf(stderr, "mbedtls-peer: suite list too long\n");
+            return 2;
+        }
+        strcpy(list, o.suite);
+        for (char *save = NULL, *one = strtok_r(list, ",", &save); one != NULL;
+             one = strtok_r(NULL, ",", &save)) {
+            if (n_suites + 1 >= sizeof suites / sizeof suites[0]) {
+                fprintf(stderr, "mbedtls-peer: more than 8 suites\n");
+                return 2;
+            }
+            if ((suites[n_suites++] = parse_suite(one)) == 0) {
+                fprintf(stderr, "mbedtls-peer: unknown suite %s\n", one);
+                return 2;
+            }
+        }
+        if (n_suites == 0) {
+            fprintf(stderr, "mbedtls-peer: no suite given\n");
+            return 2;
+        }
     }
     if (strcmp(o.mode, "http") && strcmp(o.mode, "echo"))
         usage();
