@@ -72,11 +72,14 @@ pub struct TcpSession {
     pub conn: Connection,
     stream: TcpStream,
     timeout: Duration,
-    /// Application data received and not yet taken by `recv`.
+    /// Application data received and not yet taken by `recv`: at most what
+    /// one read's records decrypt to (`recv` takes it all before it reads
+    /// again; during the handshake no application data can precede it).
     inbox: Vec<u8>,
     peer_closed: bool,
-    /// Every event seen, in order.
-    pub events: Vec<Event>,
+    /// The warning alerts the peer sent, each description once (at most
+    /// 256 entries, one per description: a flood of warnings adds nothing).
+    warnings: Vec<AlertDescription>,
 }
 
 impl TcpSession {
@@ -90,7 +93,7 @@ impl TcpSession {
             timeout,
             inbox: Vec::new(),
             peer_closed: false,
-            events: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -145,9 +148,9 @@ impl TcpSession {
                 Event::ApplicationData(d) => self.inbox.extend_from_slice(d),
                 Event::PeerClosed => self.peer_closed = true,
                 Event::Failed(err) => failed = Some(err.clone()),
+                Event::PeerWarning(a) if !self.warnings.contains(a) => self.warnings.push(*a),
                 _ => {}
             }
-            self.events.push(e);
         }
         match failed {
             Some(err) => {
@@ -220,8 +223,6 @@ impl TcpSession {
 
     /// True if the peer sent this warning alert.
     pub fn saw_warning(&self, alert: AlertDescription) -> bool {
-        self.events
-            .iter()
-            .any(|e| matches!(e, Event::PeerWarning(a) if *a == alert))
+        self.warnings.contains(&alert)
     }
 }
