@@ -6,6 +6,7 @@
 #   default-jdk-headless  Java 17+ JSSE: javac and java for interop/java/GauntletPeer.java
 #   libmbedtls-dev   mbedTLS 2.28 headers and libraries for interop/mbedtls/peer.c
 #   gcc              to build that peer
+#   golang-go        Go 1.19 crypto/tls for interop/go/main.go (ECDHE only)
 #   socat, util-linux (unshare), iproute2 (ip)  confinement of servers that
 #                    listen on every address (interop/confine.sh, gauntlet --confine)
 # Idempotent: installs only what is missing, so a second run does nothing.
@@ -20,6 +21,7 @@ wanted=(
   "default-jdk-headless javac"
   "libmbedtls-dev /usr/include/mbedtls/ssl.h"
   "gcc gcc"
+  "golang-go go"
   "socat socat"
   "util-linux unshare"
   "iproute2 ip"

@@ -6,6 +6,7 @@
 #   DIR/nssdb/           NSS cert DB for selfserv/tstclnt (interop/nss/make-db.sh)
 #   DIR/java/            GauntletPeer.class (javac, Java 17)
 #   DIR/mbedtls-peer     our mbedTLS peer (gcc, libmbedtls-dev)
+#   DIR/go-peer          our Go crypto/tls peer (golang-go; stdlib only, offline)
 # Prints one line per item; fails if any cannot be built. Rebuilds every time
 # (seconds), so it never runs stale code.
 set -euo pipefail
@@ -27,3 +28,14 @@ echo "setup: $dir/java/GauntletPeer.class"
 gcc -O2 -Wall -Wextra -Werror -pthread -o "$dir/mbedtls-peer" "$repo/interop/mbedtls/peer.c" \
   -lmbedtls -lmbedx509 -lmbedcrypto
 echo "setup: $dir/mbedtls-peer"
+
+# Go's build cache under DIR, not in $HOME; no module downloads (stdlib
+# only). Only the ECDHE cells use it, so a machine without Go skips it.
+if command -v go >/dev/null 2>&1; then
+  GOCACHE="$dir/gocache" GOPROXY=off GO111MODULE=off \
+    go build -o "$dir/go-peer" "$repo/interop/go/main.go"
+  echo "setup: $dir/go-peer"
+else
+  rm -f "$dir/go-peer"
+  echo "setup: no go (golang-go): the Go peer is not built"
+fi
