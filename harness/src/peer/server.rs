@@ -255,6 +255,11 @@ struct Hello {
     groups: Option<Vec<u16>>,
     /// signature_algorithms (raw pairs), empty when absent.
     signature_algorithms: Vec<u16>,
+    /// True if the ClientHello carried ec_point_formats.
+    point_formats: bool,
+    /// True if the ClientHello asked for secure renegotiation (RFC 5746
+    /// §3.4: the extension or the SCSV).
+    secure_renegotiation: bool,
 }
 
 fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<Hello, Ending> {
@@ -269,8 +274,10 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
     hash_theirs(transcript, &raw)?;
     let mut groups = None;
     let mut signature_algorithms = Vec::new();
+    let mut point_formats = false;
     for e in ch.extensions.iter().flatten() {
         match e {
+            ClientExtension::EcPointFormats(_) => point_formats = true,
             ClientExtension::SupportedGroups(g) => groups = Some(g.iter().map(|g| g.0).collect()),
             ClientExtension::SignatureAlgorithms(a) => {
                 signature_algorithms = a
@@ -281,13 +288,22 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
             _ => {}
         }
     }
+    let ext_types: Vec<u16> = ch
+        .extensions
+        .iter()
+        .flatten()
+        .map(|e| e.ext_type().0)
+        .collect();
+    let suite_codes: Vec<u16> = ch.cipher_suites.iter().map(|s| s.0).collect();
     Ok(Hello {
+        secure_renegotiation: rules::offers_secure_renegotiation(&suite_codes, &ext_types),
         random: ch.random.0,
         version: ch.client_version.0,
         ems: rules::client_hello_ems(&ch),
         suites: ch.cipher_suites,
         groups,
         signature_algorithms,
+        point_formats,
     })
 }
 
@@ -324,16 +340,26 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
 
     // ServerHello
     let mut exts = b.extensions.clone().unwrap_or_else(|| {
-        let mut e = vec![(
-            ExtensionType::RenegotiationInfo.0,
-            rules::renegotiation_info(&[]),
-        )];
+        // RFC 5746 §3.6: renegotiation_info only in answer to the client's
+        // extension or SCSV.
+        let mut e = Vec::new();
+        if hello.secure_renegotiation {
+            e.push((
+                ExtensionType::RenegotiationInfo.0,
+                rules::renegotiation_info(&[]),
+            ));
+        }
         if ems {
             e.push((ExtensionType::ExtendedMasterSecret.0, vec![]));
         }
         e
     });
     let ecdhe = params.kx == crypto::KeyExchange::Ecdhe;
+    if ecdhe && hello.point_formats && b.extensions.is_none() {
+        // RFC 8422 §5.2: an ECC suite's ServerHello answers the client's
+        // ec_point_formats with ours: [uncompressed].
+        exts.push((ExtensionType::EcPointFormats.0, vec![1, 0]));
+    }
     exts.extend(b.extra_extensions.iter().cloned());
     let sh = build::server_hello(
         b.server_version.unwrap_or(0x0303),
