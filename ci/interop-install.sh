@@ -7,6 +7,7 @@
 #   libmbedtls-dev   mbedTLS 2.28 headers and libraries for interop/mbedtls/peer.c
 #   gcc              to build that peer
 #   golang-go        Go 1.19 crypto/tls for interop/go/main.go (ECDHE only)
+#   libwolfssl-dev   wolfSSL 5.5 for interop/wolfssl/peer.c (ECDHE only)
 #   socat, util-linux (unshare), iproute2 (ip)  confinement of servers that
 #                    listen on every address (interop/confine.sh, gauntlet --confine)
 # Idempotent: installs only what is missing, so a second run does nothing.
@@ -22,6 +23,7 @@ wanted=(
   "libmbedtls-dev /usr/include/mbedtls/ssl.h"
   "gcc gcc"
   "golang-go go"
+  "libwolfssl-dev /usr/include/wolfssl/ssl.h"
   "socat socat"
   "util-linux unshare"
   "iproute2 ip"

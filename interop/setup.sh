@@ -7,6 +7,9 @@
 #   DIR/java/            GauntletPeer.class (javac, Java 17)
 #   DIR/mbedtls-peer     our mbedTLS peer (gcc, libmbedtls-dev)
 #   DIR/go-peer          our Go crypto/tls peer (golang-go; stdlib only, offline)
+#   DIR/wolfssl-peer     our wolfSSL peer (gcc, libwolfssl-dev)
+# The last two serve only the ECDHE cells, and are skipped when their
+# toolchain is missing.
 # Prints one line per item; fails if any cannot be built. Rebuilds every time
 # (seconds), so it never runs stale code.
 set -euo pipefail
@@ -38,4 +41,12 @@ if command -v go >/dev/null 2>&1; then
 else
   rm -f "$dir/go-peer"
   echo "setup: no go (golang-go): the Go peer is not built"
+fi
+
+if [ -e /usr/include/wolfssl/ssl.h ]; then
+  gcc -O2 -Wall -Wextra -Werror -pthread -o "$dir/wolfssl-peer" "$repo/interop/wolfssl/peer.c" -lwolfssl
+  echo "setup: $dir/wolfssl-peer"
+else
+  rm -f "$dir/wolfssl-peer"
+  echo "setup: no libwolfssl-dev: the wolfSSL peer is not built"
 fi
