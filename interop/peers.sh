@@ -13,7 +13,7 @@
 #   peer_confined IMPL       "yes" if the server binds every address
 #   peer_ready IMPL          text its stdout shows once it listens ("" = none)
 #
-# IMPL: openssl gnutls nss java mbedtls, and go wolfssl (ECDHE only). SUITE: 009c or 009d, or ecdhe:
+# IMPL: openssl gnutls nss java mbedtls, and rustls go wolfssl (ECDHE only). SUITE: 009c or 009d, or ecdhe:
 # the three ECDHE_RSA suites (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305:
 # c02f, c030, cca8) at once, over each stack's default groups (x25519,
 # secp256r1 and secp384r1 in all five), as the Ecdhe- cases need.
@@ -21,16 +21,16 @@
 # shellcheck shell=bash disable=SC2034
 PEER_IMPLS=(openssl gnutls nss java mbedtls)
 # Stacks run only in the ECDHE cells (ci/interop.sh --ecdhe): Go's
-# crypto/tls disables RSA key exchange by default since Go 1.22, and
-# Debian's libwolfssl enables no RSA key exchange suite.
-ECDHE_ONLY_IMPLS=(go wolfssl)
+# crypto/tls disables RSA key exchange by default since Go 1.22, rustls
+# never had it, and Debian's libwolfssl enables no RSA key exchange suite.
+ECDHE_ONLY_IMPLS=(rustls go wolfssl)
 
 # peer_does_ems IMPL: "yes" if IMPL implements extended_master_secret
 # (RFC 7627); Go's crypto/tls has it only from Go 1.21, Debian 12 ships 1.19.
 peer_does_ems() { case $1 in go) echo no ;; *) echo yes ;; esac; }
 
 # peer_suites IMPL: the suite codes IMPL runs.
-peer_suites() { case $1 in go | wolfssl) echo ecdhe ;; *) echo 009c 009d ecdhe ;; esac; }
+peer_suites() { case $1 in rustls | go | wolfssl) echo ecdhe ;; *) echo 009c 009d ecdhe ;; esac; }
 
 # Seconds every client may take in all (its own watchdog or `timeout`).
 PEER_TIMEOUT=${PEER_TIMEOUT:-20}
@@ -101,6 +101,9 @@ peer_server() {
     mbedtls)
       _q "$PEERDIR/mbedtls-peer" server --port '{port}' --cert "$pki/leaf.pem" --chain "$pki/int.pem" \
         --key "$pki/leaf.key" --suite "$(_peer_suite "$suite")" --timeout 10 ;;
+    rustls)
+      _q "$PEERDIR/rustls-peer" server --port '{port}' --cert "$pki/leaf.pem" --chain "$pki/int.pem" \
+        --key "$pki/leaf.key" --suite "$(_peer_suite "$suite")" --timeout 10 ;;
     wolfssl)
       _q "$PEERDIR/wolfssl-peer" server --port '{port}' --cert "$pki/leaf.pem" --chain "$pki/int.pem" \
         --key "$pki/leaf.key" --suite "$(_peer_suite "$suite")" --timeout 10 ;;
@@ -133,6 +136,9 @@ peer_client() {
     mbedtls)
       _q "$PEERDIR/mbedtls-peer" client --port '{port}' --ca "$pki/root.pem" --suite "$(_peer_suite "$suite")" \
         --servername localhost --timeout 10 ;;
+    rustls)
+      _q "$PEERDIR/rustls-peer" client --port '{port}' --ca "$pki/root.pem" --suite "$(_peer_suite "$suite")" \
+        --servername localhost --timeout 10 ;;
     wolfssl)
       _q "$PEERDIR/wolfssl-peer" client --port '{port}' --ca "$pki/root.pem" --suite "$(_peer_suite "$suite")" \
         --servername localhost --timeout 10 ;;
@@ -151,7 +157,7 @@ peer_confined() {
 peer_ready() {
   case $1 in
     openssl) echo ACCEPT ;;
-    java | mbedtls | go | wolfssl) echo "listening on 127.0.0.1:" ;;
+    java | mbedtls | go | wolfssl | rustls) echo "listening on 127.0.0.1:" ;;
     *) echo "" ;;
   esac
 }
@@ -166,6 +172,7 @@ peer_programs() {
     mbedtls) echo "$PEERDIR/mbedtls-peer:libmbedtls-dev" ;;
     go) echo "$PEERDIR/go-peer:golang-go" ;;
     wolfssl) echo "$PEERDIR/wolfssl-peer:libwolfssl-dev" ;;
+    rustls) echo "$PEERDIR/rustls-peer:cargo" ;;
   esac
 }
 
@@ -176,6 +183,7 @@ peer_versions() {
   echo "nss:     libnss3 $(dpkg-query -W -f '${Version}' libnss3 2>/dev/null || echo '?') (tools: libnss3-tools $(dpkg-query -W -f '${Version}' libnss3-tools 2>/dev/null || echo missing))"
   echo "java:    $(java -version 2>&1 | head -1 || echo missing)"
   echo "mbedtls: $(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' /usr/include/mbedtls/version.h 2>/dev/null || echo missing) (libmbedtls-dev $(dpkg-query -W -f '${Version}' libmbedtls-dev 2>/dev/null || echo missing))"
+  echo "rustls:  $(sed -n '/^name = "rustls"$/{n;s/^version = "\(.*\)"/\1/p}' "$REPO/interop/rustls/Cargo.lock" 2>/dev/null) (ring provider)"
   echo "go:      $(go version 2>/dev/null || echo missing)"
   echo "wolfssl: $(sed -n 's/^#define LIBWOLFSSL_VERSION_STRING *"\(.*\)"/\1/p' /usr/include/wolfssl/version.h 2>/dev/null || echo missing)"
 }

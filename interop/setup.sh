@@ -8,8 +8,9 @@
 #   DIR/mbedtls-peer     our mbedTLS peer (gcc, libmbedtls-dev)
 #   DIR/go-peer          our Go crypto/tls peer (golang-go; stdlib only, offline)
 #   DIR/wolfssl-peer     our wolfSSL peer (gcc, libwolfssl-dev)
-# The last two serve only the ECDHE cells, and are skipped when their
-# toolchain is missing.
+#   DIR/rustls-peer      our rustls peer (cargo; interop/rustls, its own lock file)
+# The last three serve only the ECDHE cells; Go and wolfSSL are skipped when
+# their toolchain is missing.
 # Prints one line per item; fails if any cannot be built. Rebuilds every time
 # (seconds), so it never runs stale code.
 set -euo pipefail
@@ -17,6 +18,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$repo/target/interop}
 pki=$repo/vectors/pki
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 
 cat "$pki/leaf.pem" "$pki/int.pem" > "$dir/chain.pem"
 echo "setup: $dir/chain.pem"
@@ -50,3 +52,10 @@ else
   rm -f "$dir/wolfssl-peer"
   echo "setup: no libwolfssl-dev: the wolfSSL peer is not built"
 fi
+
+# rustls from crates.io at the versions of interop/rustls/Cargo.lock; its own
+# target dir under DIR, so the main workspace's build is left alone.
+cargo build -q --release --locked --manifest-path "$repo/interop/rustls/Cargo.toml" \
+  --target-dir "$dir/rustls-target"
+cp "$dir/rustls-target/release/rustls-peer" "$dir/rustls-peer"
+echo "setup: $dir/rustls-peer"
