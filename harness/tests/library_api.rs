@@ -33,6 +33,19 @@ fn the_reference_engine_through_sessions_passes_every_case_in_both_roles() {
 }
 
 #[test]
+fn the_reference_engine_passes_every_case_under_ecdhe_too() {
+    let mut stack = Reference::new().unwrap();
+    let suite = Suite::new().key_exchange(KeyExchange::Ecdhe);
+    for report in [
+        suite.run_server(&mut stack).unwrap(),
+        suite.run_client(&mut stack).unwrap(),
+    ] {
+        report.assert_all_expected();
+        assert_eq!(report.summary().pass, report.results.len());
+    }
+}
+
+#[test]
 fn ecdhe_selection_leaves_out_the_rsa_key_exchange_cases() {
     let suite = Suite::new().key_exchange(KeyExchange::Ecdhe);
     let server = suite.cases(Side::Server).unwrap();
