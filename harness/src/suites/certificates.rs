@@ -259,10 +259,15 @@ pub(super) fn cases(out: &mut Vec<TestCase>) {
         };
         let mut chain = vec![leaf.to_vec()];
         chain.extend(ints.iter().map(|c| c.to_vec()));
-        let script = base.clone().with_key(Arc::new(key)).with_bugs(ServerBugs {
+        let key = Arc::new(key);
+        let mut script = base.clone().with_key(key.clone()).with_bugs(ServerBugs {
             chain: Some(chain),
             ..ServerBugs::default()
         });
+        // Under ECDHE (`suites::kx`) the chain's own leaf key signs
+        // ServerKeyExchange, so a client's verdict is on the chain, not on
+        // a signature by another key.
+        script.signer = Some(key);
         out.push(TestCase::client(
             format!("Certificate-Client-{name}"),
             rfc(name),

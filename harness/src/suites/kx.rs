@@ -10,7 +10,8 @@
 //! Left out, because the RSA key exchange is what they test or their
 //! expectation depends on it:
 //! - `RsaKx-*`, `ClientKeyExchange-*` (RFC 5246 §7.4.7.1's encrypted
-//!   premaster), and any case with a premaster knob or that stops after
+//!   premaster), `Certificate-Client-server-without-keyencipherment` (the
+//!   leaf's keyUsage for RSA key exchange, §7.4.2), and any case with a premaster knob or that stops after
 //!   ClientKeyExchange (the ROBOT shapes);
 //! - cases that truncate ClientKeyExchange or flip a bit in it (its ECDHE
 //!   form is a point, RFC 8422 §5.7: a truncation may leave a shorter point
@@ -56,6 +57,9 @@ fn ecdhe_twin(suite: u16) -> u16 {
 
 fn names_rsa_kx(name: &str) -> bool {
     name.starts_with("RsaKx-")
+        // keyEncipherment is what the RSA key exchange needs of the leaf
+        // (RFC 5246 §7.4.2); ECDHE_RSA needs digitalSignature, which it has.
+        || name == "Certificate-Client-server-without-keyencipherment"
         || name.starts_with("ClientKeyExchange-")
         || name.contains("ServerKeyExchange")
         || name.contains("-Type12-")
@@ -88,6 +92,9 @@ pub fn under(case: &TestCase, kx: KeyExchange) -> Option<TestCase> {
                     *s = ecdhe_twin(*s);
                 }
             }
+            if let Some(exts) = &mut b.extensions {
+                add_ecdhe_offer(exts);
+            }
         }
         Script::Server(s) => {
             // Another chain's leaf is not the key that signs our
@@ -104,6 +111,37 @@ pub fn under(case: &TestCase, kx: KeyExchange) -> Option<TestCase> {
         }
     }
     Some(out)
+}
+
+/// An explicit ClientHello extension list was written for the RSA key
+/// exchange: under ECDHE it also gets what a correct ECDHE client sends,
+/// supported_groups and ec_point_formats (RFC 8422 §5.1.1, §5.1.2), unless
+/// it has them. They go just before signature_algorithms (else at the
+/// end), so an extension the case puts first or last stays there. Without
+/// them a server may refuse ECDHE (RFC 8422 §4 lets it pick any group, and
+/// rustls refuses): the case would test a missing supported_groups, not
+/// its own subject.
+fn add_ecdhe_offer(exts: &mut Vec<(u16, Vec<u8>)>) {
+    use gauntlet_engine::enums::ExtensionType as E;
+    let has = |exts: &[(u16, Vec<u8>)], t: E| exts.iter().any(|(x, _)| *x == t.0);
+    let mut add = Vec::new();
+    if !has(exts, E::SupportedGroups) {
+        let groups = crate::peer::client::DEFAULT_GROUPS;
+        let mut body = ((groups.len() * 2) as u16).to_be_bytes().to_vec();
+        for g in groups {
+            body.extend_from_slice(&g.to_be_bytes());
+        }
+        add.push((E::SupportedGroups.0, body));
+    }
+    if !has(exts, E::EcPointFormats) {
+        // One format: uncompressed.
+        add.push((E::EcPointFormats.0, vec![1, 0]));
+    }
+    let at = exts
+        .iter()
+        .position(|(t, _)| *t == E::SignatureAlgorithms.0)
+        .unwrap_or(exts.len());
+    exts.splice(at..at, add);
 }
 
 /// `cases` under `kx`: the ones that apply, in order.
@@ -144,5 +182,43 @@ mod tests {
             assert!(ecdhe.iter().all(|c| !c.name.starts_with(name)));
         }
         assert!(ecdhe.iter().any(|c| c.side == Side::Client));
+    }
+
+    #[test]
+    fn explicit_extension_lists_get_the_ecdhe_offer_before_signature_algorithms() {
+        use crate::peer::client::ClientScript;
+        let all = suites::all();
+        let rsa = all
+            .iter()
+            .find(|c| c.name == "Extension-Server-UnknownGreaseEmpty-Position0")
+            .unwrap();
+        let ecdhe = under(rsa, KeyExchange::Ecdhe).unwrap();
+        let exts = |c: &TestCase| match &c.script {
+            Script::Client(s) => s.bugs.extensions.clone().unwrap(),
+            Script::Server(_) => unreachable!(),
+        };
+        let types = |c: &TestCase| exts(c).iter().map(|(t, _)| *t).collect::<Vec<_>>();
+        // The case's unknown extension stays first; groups (10) and point
+        // formats (11) come right before signature_algorithms (13).
+        let (before, after) = (types(rsa), types(&ecdhe));
+        assert_eq!(before.first(), Some(&0x3a3a));
+        assert_eq!(after.first(), Some(&0x3a3a));
+        let sig = after.iter().position(|t| *t == 13).unwrap();
+        assert_eq!(after.get(sig - 2..sig), Some(&[10, 11][..]));
+        assert_eq!(after.len(), before.len() + 2);
+        // The bodies are a correct client's.
+        let correct = ClientScript {
+            suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            ..ClientScript::default()
+        }
+        .default_extensions();
+        for t in [10, 11] {
+            let body = |l: &[(u16, Vec<u8>)]| l.iter().find(|(x, _)| *x == t).cloned();
+            assert_eq!(body(&exts(&ecdhe)), body(&correct));
+        }
+        // A list that has them keeps its own.
+        let mut own = vec![(10, vec![0, 2, 0, 29]), (13, vec![])];
+        add_ecdhe_offer(&mut own);
+        assert_eq!(own, vec![(10, vec![0, 2, 0, 29]), (11, vec![1, 0]), (13, vec![])]);
     }
 }
