@@ -675,15 +675,9 @@ fn run(
         )));
     }
     let ecdhe = params.kx == KeyExchange::Ecdhe;
-    let ems = sh
-        .find_extension(ExtensionType::ExtendedMasterSecret)
-        .is_some();
+    let ems = crate::peer::rules::server_hello_ems(&sh);
     // RFC 7627 §5.1: the server may only echo an offered extension.
-    if ems
-        && ch
-            .find_extension(ExtensionType::ExtendedMasterSecret)
-            .is_none()
-    {
+    if ems && !crate::peer::rules::client_hello_ems(&ch) {
         return Err(s.deviation(
             "RFC 7627 §5.1",
             "ServerHello has extended_master_secret, which the client did not offer",

@@ -219,6 +219,9 @@ mod tests {
         // A list that has them keeps its own.
         let mut own = vec![(10, vec![0, 2, 0, 29]), (13, vec![])];
         add_ecdhe_offer(&mut own);
-        assert_eq!(own, vec![(10, vec![0, 2, 0, 29]), (11, vec![1, 0]), (13, vec![])]);
+        assert_eq!(
+            own,
+            vec![(10, vec![0, 2, 0, 29]), (11, vec![1, 0]), (13, vec![])]
+        );
     }
 }
