@@ -108,13 +108,13 @@ pub trait TlsTarget: Send {
 pub mod pki {
     /// The server's chain, PEM: leaf, then intermediate.
     pub const SERVER_CHAIN_PEM: &str = concat!(
-        include_str!("../../vectors/pki/leaf.pem"),
-        include_str!("../../vectors/pki/int.pem")
+        include_str!("../pki/leaf.pem"),
+        include_str!("../pki/int.pem")
     );
     /// The leaf's RSA private key, PEM (PKCS#8).
     pub const SERVER_KEY_PEM: &str = crate::builtin::LEAF_KEY_PEM;
     /// The root a client must trust, PEM.
-    pub const ROOT_PEM: &str = include_str!("../../vectors/pki/root.pem");
+    pub const ROOT_PEM: &str = include_str!("../pki/root.pem");
     /// The name client-role cases connect to.
     pub const SERVER_NAME: &str = "localhost";
     /// Seconds since the Unix epoch at which a client should validate the

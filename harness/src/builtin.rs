@@ -12,13 +12,13 @@ use rsa::PrivateKey;
 use std::path::Path;
 use std::sync::Arc;
 
-pub const LEAF_PEM: &[u8] = include_bytes!("../../vectors/pki/leaf.pem");
-pub const LEAF_KEY_PEM: &str = include_str!("../../vectors/pki/leaf.key");
-pub const INTERMEDIATE_PEM: &[u8] = include_bytes!("../../vectors/pki/int.pem");
-pub const ROOT_PEM: &[u8] = include_bytes!("../../vectors/pki/root.pem");
+pub const LEAF_PEM: &[u8] = include_bytes!("../pki/leaf.pem");
+pub const LEAF_KEY_PEM: &str = include_str!("../pki/leaf.key");
+pub const INTERMEDIATE_PEM: &[u8] = include_bytes!("../pki/int.pem");
+pub const ROOT_PEM: &[u8] = include_bytes!("../pki/root.pem");
 /// The intermediate CA's RSA key: the scripted server's "wrong key" for a
 /// ServerKeyExchange signature (a real key, not the leaf's).
-pub const INTERMEDIATE_KEY_PEM: &str = include_str!("../../vectors/pki/int.key");
+pub const INTERMEDIATE_KEY_PEM: &str = include_str!("../pki/int.key");
 
 /// A one-line error about a user-supplied file.
 fn file_err(path: &Path, what: impl std::fmt::Display) -> String {

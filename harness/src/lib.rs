@@ -28,6 +28,32 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! In your own tests (this block is the README's snippet, checked equal to
+//! it by `harness/tests/readme.rs`; `MyStack` is your [`TlsTarget`], here
+//! the reference engine on the `Basic` cases):
+//!
+//! ```
+//! # type MyStack = gauntlet_harness::Reference;
+//! use gauntlet_harness::{KeyExchange, Suite, TlsTarget};
+//!
+//! /// Every family against `stack`, in both roles.
+//! fn gauntlet(stack: &mut impl TlsTarget, expectations: &str) {
+//!     let suite = Suite::new()
+//!         .key_exchange(KeyExchange::Ecdhe) // for a stack without RSA key exchange
+//!         .expectations_str(expectations);
+//! #   let suite = suite.families(&["Basic"]);
+//!     suite.run_server(stack).unwrap().assert_all_expected();
+//!     suite.run_client(stack).unwrap().assert_all_expected();
+//! }
+//!
+//! #[test]
+//! fn my_stack_conforms() {
+//!     gauntlet(&mut MyStack::new(), include_str!("my_stack.expectations"));
+//! }
+//! # gauntlet(&mut MyStack::new()?, "");
+//! # Ok::<(), String>(())
+//! ```
+//!
 //! A real stack implements the two traits over its connection type; the
 //! workspace's `examples/rustls-in-cargo-test` does it for rustls in about
 //! 80 lines, with an expectations file naming each deviation and its RFC
@@ -39,6 +65,9 @@
 //! exchange (rustls, for one) run with
 //! [`Suite::key_exchange`]`(`[`KeyExchange::Ecdhe`]`)`.
 #![forbid(unsafe_code)]
+// The README snippet in the crate docs shows the `#[test]` a user writes;
+// rustdoc compiles it and runs the `gauntlet` helper it calls.
+#![allow(clippy::test_attr_in_doctest)]
 #![warn(clippy::unwrap_used)]
 
 pub mod api;

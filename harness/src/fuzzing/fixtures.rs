@@ -62,7 +62,7 @@ pub const KNOWN_MASTER: [u8; 48] = [0x4d; 48];
 
 macro_rules! pki_file {
     ($f:literal) => {
-        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/pki/", $f))
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/pki/", $f))
     };
 }
 

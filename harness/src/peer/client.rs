@@ -134,7 +134,7 @@ pub struct ClientBugs {
     /// precedence over `cipher_suites` (its length prefix counts these
     /// bytes, so an odd length can be sent).
     pub cipher_suites_raw: Option<Vec<u8>>,
-    /// compression_methods, if set, replaces [null].
+    /// compression_methods, if set, replaces `[null]`.
     pub compression_methods: Option<Vec<u8>>,
     /// Extensions, if set, replace the default list entirely.
     pub extensions: Option<Vec<(u16, Vec<u8>)>>,
@@ -154,7 +154,7 @@ pub struct ClientBugs {
     /// If set, the ECDHE ClientKeyExchange point is malformed this way.
     pub point: Option<PointBug>,
     /// If set, ec_point_formats carries this list (raw) instead of
-    /// [uncompressed] (sent only with an ECDHE suite).
+    /// `[uncompressed]` (sent only with an ECDHE suite).
     pub point_formats: Option<Vec<u8>>,
     /// supported_groups, if set, replaces [x25519, secp256r1, secp384r1]
     /// (sent only with an ECDHE suite). An offer, not a misbehaviour.

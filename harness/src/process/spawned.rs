@@ -50,7 +50,7 @@ impl Spawned {
         &self.program
     }
 
-    /// What the peer wrote on stdout so far (first [`CAPTURE_LIMIT`] bytes,
+    /// What the peer wrote on stdout so far (first [`CAPTURE_LIMIT`](super::CAPTURE_LIMIT) bytes,
     /// invalid UTF-8 replaced).
     pub fn stdout_text(&self) -> String {
         self.stdout.text()
@@ -61,12 +61,12 @@ impl Spawned {
         self.stderr.text()
     }
 
-    /// Bytes of stdout read past [`CAPTURE_LIMIT`] and dropped.
+    /// Bytes of stdout read past [`CAPTURE_LIMIT`](super::CAPTURE_LIMIT) and dropped.
     pub fn stdout_dropped(&self) -> u64 {
         self.stdout.dropped()
     }
 
-    /// Bytes of stderr read past [`CAPTURE_LIMIT`] and dropped.
+    /// Bytes of stderr read past [`CAPTURE_LIMIT`](super::CAPTURE_LIMIT) and dropped.
     pub fn stderr_dropped(&self) -> u64 {
         self.stderr.dropped()
     }

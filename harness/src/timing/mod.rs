@@ -122,7 +122,7 @@ pub fn probe(
     Ok((elapsed, response))
 }
 
-/// Reads a CSV written by [`append_csv`] (header `block,class,nanos,response`).
+/// Reads a CSV written by [`run`] (header `block,class,nanos,response`).
 pub fn read_csv(text: &str) -> Result<Vec<Sample>, String> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
