@@ -123,20 +123,18 @@ pub fn under(case: &TestCase, kx: KeyExchange) -> Option<TestCase> {
 /// its own subject.
 fn add_ecdhe_offer(exts: &mut Vec<(u16, Vec<u8>)>) {
     use gauntlet_engine::enums::ExtensionType as E;
-    let has = |exts: &[(u16, Vec<u8>)], t: E| exts.iter().any(|(x, _)| *x == t.0);
-    let mut add = Vec::new();
-    if !has(exts, E::SupportedGroups) {
-        let groups = crate::peer::client::DEFAULT_GROUPS;
-        let mut body = ((groups.len() * 2) as u16).to_be_bytes().to_vec();
-        for g in groups {
-            body.extend_from_slice(&g.to_be_bytes());
-        }
-        add.push((E::SupportedGroups.0, body));
+    // The bodies are the ones the peer's correct ECDHE client sends: one
+    // encoding of each, in peer::client.
+    let correct = crate::peer::client::ClientScript {
+        suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ..crate::peer::client::ClientScript::default()
     }
-    if !has(exts, E::EcPointFormats) {
-        // One format: uncompressed.
-        add.push((E::EcPointFormats.0, vec![1, 0]));
-    }
+    .default_extensions();
+    let add: Vec<(u16, Vec<u8>)> = [E::SupportedGroups, E::EcPointFormats]
+        .into_iter()
+        .filter(|t| !exts.iter().any(|(x, _)| *x == t.0))
+        .filter_map(|t| correct.iter().find(|(x, _)| *x == t.0).cloned())
+        .collect();
     let at = exts
         .iter()
         .position(|(t, _)| *t == E::SignatureAlgorithms.0)
