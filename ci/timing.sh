@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Timing-oracle runs (gauntlet timing-test) side by side: the leaky
 # self-test server at several delays (what the test can detect), our
-# server (`gauntlet serve`), openssl s_server, and with --stacks the JSSE,
+# server (`gauntlet serve`) with each crypto provider, openssl s_server, and with --stacks the JSSE,
 # mbedTLS, GnuTLS and NSS servers of interop/peers.sh (the last two bind
 # every address, so they run confined: interop/confine.sh), each with
 # PROBES probes (default 9000) and at most MAX seconds each (default 300).
@@ -37,11 +37,15 @@ for us in 100 20 5; do
   run "leaky-${us}us" --leaky-self-test "$us"
 done
 
-port=$(free_port)
-"$GAUNTLET" serve --listen "127.0.0.1:$port" >"$OUT/serve.log" 2>&1 &
-pids+=($!)
-sleep 1
-run gauntlet-serve "127.0.0.1:$port"
+for provider in rustcrypto aws-lc; do
+  port=$(free_port)
+  "$GAUNTLET" serve --listen "127.0.0.1:$port" --provider "$provider" >"$OUT/serve-$provider.log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  sleep 1
+  run "gauntlet-serve-$provider" "127.0.0.1:$port"
+  kill "$pid" 2>/dev/null || true
+done
 
 port=$(free_port)
 openssl s_server -accept "127.0.0.1:$port" -cert "$PKI/leaf.pem" -cert_chain "$PKI/int.pem" \

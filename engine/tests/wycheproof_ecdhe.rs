@@ -192,6 +192,17 @@ fn ecdsa_p256_and_p384_wycheproof_through_sig_verify() {
 
 #[test]
 fn chacha20_poly1305_wycheproof_through_the_record_aead() {
+    run_chacha("rustcrypto", &|k| Box::new(ChaChaKey::new(k).unwrap()));
+    #[cfg(feature = "aws-lc")]
+    run_chacha("aws-lc", &|k| {
+        use gauntlet_engine::provider::CryptoProvider as _;
+        gauntlet_engine::crypto::aws_lc::AwsLc
+            .chacha20_poly1305(k)
+            .unwrap()
+    });
+}
+
+fn run_chacha(name: &str, new_key: &dyn Fn(&[u8]) -> Box<dyn RecordAead>) {
     // RFC 7905 / RFC 8439: 256-bit key, 96-bit nonce, 128-bit tag; other
     // sizes are not the TLS construction and are skipped (and counted).
     let set =
@@ -205,7 +216,7 @@ fn chacha20_poly1305_wycheproof_through_the_record_aead() {
                 continue;
             }
             counts.record(test.result);
-            let key = ChaChaKey::new(&test.key).unwrap();
+            let key = new_key(&test.key);
             let nonce: [u8; 12] = test.nonce[..].try_into().unwrap();
             let tag: [u8; 16] = test.tag[..].try_into().unwrap();
             let mut buf = test.ct.to_vec();
@@ -225,5 +236,7 @@ fn chacha20_poly1305_wycheproof_through_the_record_aead() {
             }
         }
     }
-    counts.report("chacha20_poly1305 (256-bit key, 96-bit nonce, 128-bit tag)");
+    counts.report(&format!(
+        "chacha20_poly1305 via {name} (256-bit key, 96-bit nonce, 128-bit tag)"
+    ));
 }

@@ -1,4 +1,5 @@
-//! Handshake benchmarks, compared against OpenSSL by `ci/bench.sh`:
+//! Handshake benchmarks, compared against OpenSSL by `ci/bench.sh`, each
+//! with both crypto providers (names end in `_rustcrypto` or `_aws-lc`):
 //! full and resumed handshakes in memory (client and server `Connection`s
 //! driven by `Pair`, transcripts off), full handshakes over loopback TCP
 //! (our client against our server thread), and the server's RSA-2048
@@ -19,6 +20,7 @@ use gauntlet_engine::crypto::rsa_kx::{
 use gauntlet_engine::enums::ProtocolVersion;
 use gauntlet_engine::{ClientConfig, Connection, Pair, Provider, ServerConfig, Session, UnixTime};
 use gauntlet_harness::builtin;
+use gauntlet_harness::builtin::Crypto;
 use gauntlet_harness::serve::{serve_one, ServeOptions};
 use gauntlet_harness::tcp::TcpSession;
 use std::hint::black_box;
@@ -30,20 +32,20 @@ use std::time::Duration;
 /// Inside the test PKI's validity (vectors/pki/manifest.json).
 const NOW: UnixTime = UnixTime(1_798_761_600);
 
-fn configs() -> (Arc<ClientConfig>, Arc<ServerConfig>) {
+fn configs(crypto: Crypto) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
     let mut client = builtin::client_config(None, None).unwrap();
     client.transcript = false;
-    let mut server = builtin::server_config(None, None).unwrap();
+    let mut server = crypto.server_config(None, None).unwrap();
     server.transcript = false;
     (Arc::new(client), Arc::new(server))
 }
 
 /// A distinct provider per connection, as a real server would have.
-fn provider(n: &mut u64) -> Provider {
+fn provider(n: &mut u64, crypto: Crypto) -> Provider {
     *n += 1;
     let mut seed = [0u8; 32];
     seed[..8].copy_from_slice(&n.to_le_bytes());
-    Provider::from_seed(seed)
+    crypto.seeded(seed)
 }
 
 /// One handshake in memory; panics unless both sides completed it.
@@ -52,9 +54,10 @@ fn handshake(
     server: &Arc<ServerConfig>,
     resume: Option<Session>,
     n: &mut u64,
+    crypto: Crypto,
 ) -> Pair {
-    let c = Connection::client(client.clone(), "localhost", provider(n), resume).unwrap();
-    let s = Connection::server(server.clone(), provider(n));
+    let c = Connection::client(client.clone(), "localhost", provider(n, crypto), resume).unwrap();
+    let s = Connection::server(server.clone(), provider(n, crypto));
     let mut pair = Pair::new(c, s, NOW);
     pair.run();
     assert!(
@@ -69,21 +72,24 @@ fn handshake(
 fn in_memory(c: &mut Criterion) {
     let mut g = c.benchmark_group("handshake");
     g.sample_size(10);
-    let (client, server) = configs();
-    let mut n = 0;
-    g.bench_function("full_in_memory", |b| {
-        b.iter(|| handshake(&client, &server, None, &mut n))
-    });
+    for crypto in Crypto::ALL {
+        let p = crypto.name();
+        let (client, server) = configs(crypto);
+        let mut n = 0;
+        g.bench_function(format!("full_in_memory_{p}"), |b| {
+            b.iter(|| handshake(&client, &server, None, &mut n, crypto))
+        });
 
-    let first = handshake(&client, &server, None, &mut n);
-    let session = first.client.session().cloned().unwrap();
-    g.bench_function("resumed_in_memory", |b| {
-        b.iter(|| {
-            let pair = handshake(&client, &server, Some(session.clone()), &mut n);
-            assert!(pair.client.handshake().is_some_and(|h| h.resumed));
-            pair
-        })
-    });
+        let first = handshake(&client, &server, None, &mut n, crypto);
+        let session = first.client.session().cloned().unwrap();
+        g.bench_function(format!("resumed_in_memory_{p}"), |b| {
+            b.iter(|| {
+                let pair = handshake(&client, &server, Some(session.clone()), &mut n, crypto);
+                assert!(pair.client.handshake().is_some_and(|h| h.resumed));
+                pair
+            })
+        });
+    }
     g.finish();
 }
 
@@ -92,15 +98,22 @@ fn in_memory(c: &mut Criterion) {
 /// (to notice its stop flag), which would add ~2.5 ms of waiting to every
 /// sequential handshake and measure the poll, not the handshake.
 fn loopback(c: &mut Criterion) {
+    for crypto in Crypto::ALL {
+        loopback_with(c, crypto);
+    }
+}
+
+fn loopback_with(c: &mut Criterion, crypto: Crypto) {
     let mut g = c.benchmark_group("handshake");
     g.sample_size(10);
-    let (client, server) = configs();
+    let (client, server) = configs(crypto);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let opts = ServeOptions {
         timeout: Duration::from_secs(5),
         verbose: false,
+        crypto,
         ..ServeOptions::default()
     };
     let flag = stop.clone();
@@ -117,11 +130,12 @@ fn loopback(c: &mut Criterion) {
     let timeout = Duration::from_secs(5);
     let mut n = 0;
     // As `openssl s_time -new`: connect, handshake, hang up.
-    g.bench_function("full_loopback", |b| {
+    g.bench_function(format!("full_loopback_{}", crypto.name()), |b| {
         b.iter(|| {
             let stream = TcpStream::connect(addr).unwrap();
             let conn =
-                Connection::client(client.clone(), "localhost", provider(&mut n), None).unwrap();
+                Connection::client(client.clone(), "localhost", provider(&mut n, crypto), None)
+                    .unwrap();
             let mut s = TcpSession::new(conn, stream, timeout).unwrap();
             s.handshake().unwrap()
         })
@@ -133,17 +147,19 @@ fn loopback(c: &mut Criterion) {
     thread.join().unwrap();
 }
 
-/// The server's RSA-2048 premaster decryption with the server's own key,
-/// so this is exactly the operation inside the full handshake above.
-fn server_rsa_decrypt() -> impl FnMut() -> Premaster {
+/// The server's RSA-2048 premaster decryption with the server's own key
+/// through the server config's backend, so this is exactly the operation
+/// inside the full handshake above.
+fn server_rsa_decrypt(crypto: Crypto) -> impl FnMut() -> Premaster {
     let key = private_key_from_pem(builtin::LEAF_KEY_PEM).unwrap();
+    let backend = crypto.server_config(None, None).unwrap().key;
     let mut rng = Provider::from_seed([9; 32]);
     let pm = Premaster::generate(ProtocolVersion::TLSv1_2, &mut rng);
     let ct = encrypt_premaster(&key.to_public_key(), pm.as_bytes(), &mut rng).unwrap();
     let random = [0u8; 48];
     move || {
         decrypt_premaster(
-            &key,
+            &*backend,
             &mut rng,
             black_box(&ct),
             ProtocolVersion::TLSv1_2,
@@ -154,8 +170,12 @@ fn server_rsa_decrypt() -> impl FnMut() -> Premaster {
 
 fn rsa_share(c: &mut Criterion) {
     let mut g = c.benchmark_group("handshake");
-    let mut decrypt = server_rsa_decrypt();
-    g.bench_function("server_rsa_decrypt", |b| b.iter(&mut decrypt));
+    for crypto in Crypto::ALL {
+        let mut decrypt = server_rsa_decrypt(crypto);
+        g.bench_function(format!("server_rsa_decrypt_{}", crypto.name()), |b| {
+            b.iter(&mut decrypt)
+        });
+    }
     g.finish();
 }
 
@@ -169,17 +189,17 @@ fn thread_cpu_ns() -> Option<u64> {
 /// in CPU time rather than wall time, so other load on the machine (which
 /// stretches criterion's wall-clock samples unevenly) does not skew it.
 /// Rounds alternate the two so drift hits both alike.
-fn cpu_split() {
+fn cpu_split(crypto: Crypto) {
     const ROUNDS: u64 = 6;
     const PER_ROUND: u64 = 25;
-    let (client, server) = configs();
-    let mut decrypt = server_rsa_decrypt();
+    let (client, server) = configs(crypto);
+    let mut decrypt = server_rsa_decrypt(crypto);
     let mut n = 0;
     let (mut full, mut rsa) = (0u64, 0u64);
     for _ in 0..ROUNDS {
         let Some(t0) = thread_cpu_ns() else { return };
         for _ in 0..PER_ROUND {
-            black_box(handshake(&client, &server, None, &mut n));
+            black_box(handshake(&client, &server, None, &mut n, crypto));
         }
         let Some(t1) = thread_cpu_ns() else { return };
         for _ in 0..PER_ROUND {
@@ -192,8 +212,9 @@ fn cpu_split() {
     let count = ROUNDS * PER_ROUND;
     let (full, rsa) = (full as f64 / count as f64, rsa as f64 / count as f64);
     println!(
-        "cpu_split: {:.1} us full handshake, {:.1} us server RSA decryption, \
+        "cpu_split {}: {:.1} us full handshake, {:.1} us server RSA decryption, \
          {:.1}% everything but RSA (thread CPU time, {count} of each)",
+        crypto.name(),
         full / 1e3,
         rsa / 1e3,
         100.0 * (full - rsa) / full
@@ -212,7 +233,7 @@ fn rss_bytes() -> Option<u64> {
 /// a server pays; no allocator hook is possible without unsafe code.
 fn idle_connection_memory() {
     const N: usize = 400;
-    let (client, server) = configs();
+    let (client, server) = configs(Crypto::default());
     // The cache holds one session per full handshake: keep it out of the
     // per-connection figure.
     let server = Arc::new(ServerConfig {
@@ -221,11 +242,12 @@ fn idle_connection_memory() {
     });
     let mut n = 0;
     // Warm the allocator so its first arenas are not charged to the sample.
-    drop(handshake(&client, &server, None, &mut n));
+    drop(handshake(&client, &server, None, &mut n, Crypto::default()));
     let mut held = Vec::with_capacity(2 * N);
     let Some(before) = rss_bytes() else { return };
     for _ in 0..N {
-        let Pair { client, server, .. } = handshake(&client, &server, None, &mut n);
+        let Pair { client, server, .. } =
+            handshake(&client, &server, None, &mut n, Crypto::default());
         held.push(client);
         held.push(server);
     }
@@ -263,7 +285,9 @@ fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
     if wants_figure("cpu_split") {
-        cpu_split();
+        for crypto in Crypto::ALL {
+            cpu_split(crypto);
+        }
     }
     if wants_figure("idle_connection_memory") {
         idle_connection_memory();

@@ -1,12 +1,15 @@
 //! The built-in reference target's identity: the test PKI from
 //! `vectors/pki/` (made by `vectors/pki/gen.sh` with the OpenSSL CLI),
-//! compiled in so `gauntlet serve` and `connect` work without files.
+//! compiled in so `gauntlet serve` and `connect` work without files, and
+//! the choice of crypto provider ([`Crypto`]) for the reference target.
 
 use gauntlet_engine::config::{PkiVerifier, ServerKey};
+use gauntlet_engine::crypto::aws_lc::{AwsLc, AwsLcRsaKey};
 use gauntlet_engine::crypto::rsa_kx::private_key_from_pem;
 use gauntlet_engine::crypto::sig::{leaf_spki, EcdsaKey};
 use gauntlet_engine::pki::pem::der_blocks;
 use gauntlet_engine::pki::{leaf_public_key, Crl, TrustAnchors};
+use gauntlet_engine::provider::{CryptoProvider, RustCrypto};
 use gauntlet_engine::{ClientConfig, Provider, ServerConfig};
 use rsa::PrivateKey;
 use std::path::Path;
@@ -19,6 +22,93 @@ pub const ROOT_PEM: &[u8] = include_bytes!("../pki/root.pem");
 /// The intermediate CA's RSA key: the scripted server's "wrong key" for a
 /// ServerKeyExchange signature (a real key, not the leaf's).
 pub const INTERMEDIATE_KEY_PEM: &str = include_str!("../pki/int.key");
+
+/// The crypto provider behind the reference target (`--provider`).
+///
+/// AWS-LC is the default: measured with `bash ci/bench.sh` on the 2-core
+/// CI machine, its server completes about 2.5 times the full handshakes per
+/// second of the RustCrypto one over loopback (RSA decryption is nine times
+/// faster), and it builds from source with the C compiler alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Crypto {
+    /// The RustCrypto crates (`rsa`, `aes-gcm`, `chacha20poly1305`).
+    #[value(name = "rustcrypto")]
+    RustCrypto,
+    /// aws-lc-rs: RSA decryption and the record AEADs from AWS-LC; the
+    /// RFC 5246 §7.4.7.1 countermeasure, PRF, ECDH and signatures stay ours.
+    #[default]
+    #[value(name = "aws-lc")]
+    AwsLc,
+}
+
+impl Crypto {
+    /// Both, for tests and benchmarks that cover each.
+    pub const ALL: [Crypto; 2] = [Crypto::RustCrypto, Crypto::AwsLc];
+
+    /// The name `--provider` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Crypto::RustCrypto => "rustcrypto",
+            Crypto::AwsLc => "aws-lc",
+        }
+    }
+
+    /// The primitives connections use.
+    pub fn primitives(self) -> Arc<dyn CryptoProvider> {
+        match self {
+            Crypto::RustCrypto => Arc::new(RustCrypto),
+            Crypto::AwsLc => Arc::new(AwsLc),
+        }
+    }
+
+    /// A provider over these primitives, seeded from the OS or from `seed`.
+    pub fn provider(self, seed: Option<[u8; 32]>) -> Provider {
+        Provider::with_crypto(seed.unwrap_or_else(os_seed), self.primitives())
+    }
+
+    /// As [`Provider::from_seed`], with these primitives.
+    pub fn seeded(self, seed: [u8; 32]) -> Provider {
+        self.provider(Some(seed))
+    }
+
+    /// The RSA private-key operation of `key` through this provider.
+    pub fn rsa_key(self, key: &Arc<PrivateKey>) -> Result<ServerKey, String> {
+        Ok(match self {
+            Crypto::RustCrypto => key.clone(),
+            Crypto::AwsLc => Arc::new(AwsLcRsaKey::from_rsa(key).map_err(|e| e.to_string())?),
+        })
+    }
+
+    /// The reference server's config (the built-in chain unless files are
+    /// given), its RSA premaster decrypted through this provider.
+    pub fn server_config(
+        self,
+        cert: Option<&Path>,
+        key: Option<&Path>,
+    ) -> Result<ServerConfig, String> {
+        match (cert, key) {
+            (Some(c), Some(k)) => config_for(load_certs(c)?, k, c, self),
+            (None, None) => {
+                let mut chain =
+                    der_blocks(LEAF_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?;
+                chain.extend(
+                    der_blocks(INTERMEDIATE_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?,
+                );
+                let key = private_key_from_pem(LEAF_KEY_PEM).map_err(|e| e.to_string())?;
+                self.rsa_config(chain, key)
+            }
+            _ => Err("--cert and --key go together".into()),
+        }
+    }
+
+    /// A server for an RSA key: RSA and ECDHE_RSA suites.
+    fn rsa_config(self, chain: Vec<Vec<u8>>, key: PrivateKey) -> Result<ServerConfig, String> {
+        let key = Arc::new(key);
+        let mut config = ServerConfig::with_rsa_key(chain, key.clone());
+        config.key = self.rsa_key(&key)?;
+        Ok(config)
+    }
+}
 
 /// A one-line error about a user-supplied file.
 fn file_err(path: &Path, what: impl std::fmt::Display) -> String {
@@ -77,7 +167,12 @@ fn load_ecdsa_key(pem: &[u8]) -> Option<EcdsaKey> {
 /// The server config for the key at `path`, which must be the one of `leaf`
 /// (same public key): a mismatch would only show as failed handshakes. An
 /// RSA key serves the RSA and ECDHE_RSA suites, an ECDSA key ECDHE_ECDSA.
-fn config_for(chain: Vec<Vec<u8>>, path: &Path, cert: &Path) -> Result<ServerConfig, String> {
+fn config_for(
+    chain: Vec<Vec<u8>>,
+    path: &Path,
+    cert: &Path,
+    crypto: Crypto,
+) -> Result<ServerConfig, String> {
     let leaf = chain
         .first()
         .ok_or_else(|| file_err(cert, "no certificate"))?;
@@ -101,22 +196,13 @@ fn config_for(chain: Vec<Vec<u8>>, path: &Path, cert: &Path) -> Result<ServerCon
     if key.to_public_key() != public {
         return Err(mismatch());
     }
-    Ok(ServerConfig::with_rsa_key(chain, Arc::new(key)))
+    crypto.rsa_config(chain, key)
 }
 
-/// The reference server's config: the built-in chain unless files are given.
+/// The reference server's config with the default provider
+/// ([`Crypto::server_config`]).
 pub fn server_config(cert: Option<&Path>, key: Option<&Path>) -> Result<ServerConfig, String> {
-    match (cert, key) {
-        (Some(c), Some(k)) => config_for(load_certs(c)?, k, c),
-        (None, None) => {
-            let mut chain = der_blocks(LEAF_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?;
-            chain
-                .extend(der_blocks(INTERMEDIATE_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?);
-            let key = private_key_from_pem(LEAF_KEY_PEM).map_err(|e| e.to_string())?;
-            Ok(ServerConfig::with_rsa_key(chain, Arc::new(key)))
-        }
-        _ => Err("--cert and --key go together".into()),
-    }
+    Crypto::default().server_config(cert, key)
 }
 
 /// The reference client's config: trusts `ca` (the built-in root by default).
@@ -134,10 +220,9 @@ pub fn client_config(ca: Option<&Path>, crls: Option<&Path>) -> Result<ClientCon
 }
 
 /// A provider seeded from the OS (the harness owns randomness), or from a
-/// fixed seed for a replayable run.
+/// fixed seed for a replayable run, with the default primitives.
 pub fn provider(seed: Option<[u8; 32]>) -> Provider {
-    let seed = seed.unwrap_or_else(os_seed);
-    Provider::from_seed(seed)
+    Crypto::default().provider(seed)
 }
 
 fn os_seed() -> [u8; 32] {

@@ -257,6 +257,9 @@ struct TestServerArgs {
     /// Test the built-in reference server in memory.
     #[arg(long)]
     builtin: bool,
+    /// With --builtin: the reference server's crypto provider.
+    #[arg(long, value_enum, default_value_t, requires = "builtin")]
+    provider: builtin::Crypto,
     /// With --spawn: ready when its stdout shows TEXT (default: it accepts a connection).
     #[arg(
         long,
@@ -286,6 +289,9 @@ struct TestClientArgs {
     /// Test the built-in reference client in memory.
     #[arg(long, conflicts_with_all = ["stdin"])]
     builtin: bool,
+    /// With --builtin: the reference client's crypto provider.
+    #[arg(long, value_enum, default_value_t, requires = "builtin")]
+    provider: builtin::Crypto,
     /// Text written to each client's standard input (`\r`, `\n`, `\t`, `\\` understood).
     #[arg(long, value_name = "TEXT")]
     stdin: Option<String>,
@@ -337,6 +343,9 @@ struct ServeArgs {
     /// Disable extended_master_secret (RFC 7627).
     #[arg(long)]
     no_ems: bool,
+    /// Crypto provider: aws-lc (default; faster RSA and AES-GCM) or rustcrypto.
+    #[arg(long, value_enum, default_value_t)]
+    provider: builtin::Crypto,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -375,6 +384,9 @@ struct ConnectArgs {
     /// Seconds to keep reading after the last data before closing.
     #[arg(long, default_value_t = 1.0)]
     linger: f64,
+    /// Crypto provider: aws-lc (default; faster RSA and AES-GCM) or rustcrypto.
+    #[arg(long, value_enum, default_value_t)]
+    provider: builtin::Crypto,
 }
 
 /// A `--suites` list, in order (a newtype so clap takes the whole list as
@@ -474,7 +486,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     if args.max_concurrent == 0 {
         return Err(Failure::Setup("--max-concurrent must be at least 1".into()));
     }
-    let mut config = builtin::server_config(args.cert.as_deref(), args.key.as_deref())
+    let mut config = args
+        .provider
+        .server_config(args.cert.as_deref(), args.key.as_deref())
         .map_err(Failure::Setup)?;
     config.extended_master_secret = !args.no_ems;
     if let Some(SuiteList(s)) = args.suites {
@@ -496,6 +510,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         keylog: args.keylog,
         max_concurrent: args.max_concurrent,
         max_connections: args.max_connections,
+        crypto: args.provider,
         ..ServeOptions::default()
     };
     serve::serve(
@@ -551,6 +566,7 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
         timeout,
         linger,
         keylog: args.keylog,
+        crypto: args.provider,
     };
     // A port where nothing listens (or no answer) is bad input: exit 2.
     let stream = serve::open(addr, timeout).map_err(Failure::Setup)?;
@@ -1082,7 +1098,7 @@ fn test_server(args: TestServerArgs) -> ExitCode {
         Err(e) => return setup_error(e),
     };
     if args.builtin {
-        let target = match MemoryServer::builtin() {
+        let target = match MemoryServer::builtin_with(args.provider) {
             Ok(t) => t,
             Err(e) => return setup_error(e),
         };
@@ -1190,7 +1206,7 @@ fn test_client(args: TestClientArgs) -> ExitCode {
         Err(e) => return setup_error(e),
     };
     if args.builtin {
-        let target = match MemoryClient::builtin() {
+        let target = match MemoryClient::builtin_with(args.provider) {
             Ok(t) => t,
             Err(e) => return setup_error(e),
         };

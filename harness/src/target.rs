@@ -2,11 +2,12 @@
 //! client), or any server at a TCP address. Spawned commands are in
 //! `target_spawn`.
 
+use crate::builtin::Crypto;
 use crate::case::{Acceptor, Connector};
 use crate::peer::transport::{
     engine_input, engine_output, ByteLog, MemoryTransport, Recv, TcpTransport, Transport,
 };
-use gauntlet_engine::{ClientConfig, Connection, Event, Provider, ServerConfig, UnixTime};
+use gauntlet_engine::{ClientConfig, Connection, Event, ServerConfig, UnixTime};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +20,8 @@ pub struct MemoryServer {
     config: Arc<ServerConfig>,
     now: UnixTime,
     counter: AtomicU64,
+    /// Each connection's primitives (the RSA key's backend is the config's).
+    crypto: Crypto,
 }
 
 impl MemoryServer {
@@ -27,13 +30,21 @@ impl MemoryServer {
             config,
             now,
             counter: AtomicU64::new(0),
+            crypto: Crypto::default(),
         }
     }
 
     /// The built-in reference server (test PKI), at the wall-clock time.
     pub fn builtin() -> Result<Self, String> {
-        let config = crate::builtin::server_config(None, None)?;
-        Ok(Self::new(Arc::new(config), crate::tcp::now()))
+        Self::builtin_with(Crypto::default())
+    }
+
+    /// As [`MemoryServer::builtin`], over `crypto`'s primitives.
+    pub fn builtin_with(crypto: Crypto) -> Result<Self, String> {
+        let config = crypto.server_config(None, None)?;
+        let mut s = Self::new(Arc::new(config), crate::tcp::now());
+        s.crypto = crypto;
+        Ok(s)
     }
 }
 
@@ -43,7 +54,7 @@ impl Connector for MemoryServer {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut seed = [0x47u8; 32];
         seed[..8].copy_from_slice(&n.to_be_bytes());
-        let conn = Connection::server(self.config.clone(), Provider::from_seed(seed));
+        let conn = Connection::server(self.config.clone(), self.crypto.seeded(seed));
         Ok(Box::new(MemoryTransport::new(conn, self.now, true)))
     }
 
@@ -133,6 +144,7 @@ pub struct MemoryClient {
     now: UnixTime,
     request: Option<Vec<u8>>,
     counter: AtomicU64,
+    crypto: Crypto,
 }
 
 impl MemoryClient {
@@ -148,22 +160,30 @@ impl MemoryClient {
             now,
             request,
             counter: AtomicU64::new(0),
+            crypto: Crypto::default(),
         }
     }
 
     /// The built-in reference client: test root, name `localhost`, sends
     /// [`CLIENT_REQUEST`].
     pub fn builtin() -> Result<Self, String> {
+        Self::builtin_with(Crypto::default())
+    }
+
+    /// As [`MemoryClient::builtin`], over `crypto`'s primitives.
+    pub fn builtin_with(crypto: Crypto) -> Result<Self, String> {
         let mut config = crate::builtin::client_config(None, None)?;
         // Every suite, so the Ecdhe client cases reach it; the scripted
         // server picks each case's suite.
         config.suites = gauntlet_engine::config::ALL_SUITES.to_vec();
-        Ok(Self::new(
+        let mut c = Self::new(
             Arc::new(config),
             "localhost",
             PKI_TIME,
             Some(CLIENT_REQUEST.to_vec()),
-        ))
+        );
+        c.crypto = crypto;
+        Ok(c)
     }
 }
 
@@ -175,7 +195,7 @@ impl Acceptor for MemoryClient {
         let conn = Connection::client(
             self.config.clone(),
             &self.server_name,
-            Provider::from_seed(seed),
+            self.crypto.seeded(seed),
             None,
         )
         .map_err(|e| io::Error::other(format!("reference client: {e}")))?;
@@ -266,7 +286,8 @@ mod tests {
         let client = MemoryClient::builtin().unwrap();
         let mut t = client.accept().unwrap();
         let server_cfg = Arc::new(crate::builtin::server_config(None, None).unwrap());
-        let mut server = Connection::server(server_cfg, Provider::from_seed([9; 32]));
+        let mut server =
+            Connection::server(server_cfg, gauntlet_engine::Provider::from_seed([9; 32]));
         let mut got = Vec::new();
         let mut answered = false;
         let mut closed = false;

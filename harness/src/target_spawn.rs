@@ -176,7 +176,12 @@ impl Acceptor for SpawnedClients {
                         _client: client,
                     }));
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // EINTR (a signal during accept) is a retry, like no client yet.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
                 Err(e) => return Err(e),
             }
             // Checked after an accept attempt, so a client that connected

@@ -629,6 +629,7 @@ fn connect_options(timeout: Duration) -> ConnectOptions {
         timeout,
         linger: timeout,
         keylog: None,
+        crypto: Default::default(),
     }
 }
 

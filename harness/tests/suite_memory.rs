@@ -1,8 +1,10 @@
 //! The whole conformance suite against the reference server in memory:
 //! the reference must pass every case, except the engine bugs listed in
 //! `KNOWN_ENGINE_BUGS` (which must still fail, so the list stays true).
+//! The RSA suite runs with each crypto provider (`--provider`).
 
 use gauntlet_engine::Side;
+use gauntlet_harness::builtin::Crypto;
 use gauntlet_harness::case::{judge, run_client_case, run_server_case, TestCase, Verdict};
 use gauntlet_harness::suites;
 use gauntlet_harness::target::{MemoryClient, MemoryServer};
@@ -28,8 +30,14 @@ fn run(cases: &[TestCase], target: &MemoryServer) -> Vec<(String, Verdict)> {
 }
 
 #[test]
-fn reference_server_passes_every_server_case_in_memory() {
-    let target = MemoryServer::builtin().unwrap();
+fn reference_server_passes_every_server_case_in_memory_with_each_provider() {
+    for crypto in Crypto::ALL {
+        server_passes_every_case(crypto);
+    }
+}
+
+fn server_passes_every_case(crypto: Crypto) {
+    let target = MemoryServer::builtin_with(crypto).unwrap();
     let cases: Vec<_> = suites::all()
         .into_iter()
         .filter(|c| c.side == Side::Server)
@@ -50,7 +58,7 @@ fn reference_server_passes_every_server_case_in_memory() {
                 "{name}: passes now; remove it from KNOWN_ENGINE_BUGS"
             )),
             (Verdict::Fail(_), true) => {}
-            (v, _) => unexpected.push(format!("{name}: {v:?}")),
+            (v, _) => unexpected.push(format!("{name} ({}): {v:?}", crypto.name())),
         }
     }
     assert!(
@@ -62,8 +70,14 @@ fn reference_server_passes_every_server_case_in_memory() {
 }
 
 #[test]
-fn reference_client_passes_every_client_case_in_memory() {
-    let target = MemoryClient::builtin().unwrap();
+fn reference_client_passes_every_client_case_in_memory_with_each_provider() {
+    for crypto in Crypto::ALL {
+        client_passes_every_case(crypto);
+    }
+}
+
+fn client_passes_every_case(crypto: Crypto) {
+    let target = MemoryClient::builtin_with(crypto).unwrap();
     let cases: Vec<_> = suites::all()
         .into_iter()
         .filter(|c| c.side == Side::Client)
@@ -77,7 +91,7 @@ fn reference_client_passes_every_client_case_in_memory() {
                 run_client_case(case, &target, Duration::from_secs(2), [i as u8; 32]);
             match judge(&case.expect, &outcome, case.injected_at()) {
                 Verdict::Pass => None,
-                v => Some(format!("{}: {v:?}", case.name)),
+                v => Some(format!("{} ({}): {v:?}", case.name, crypto.name())),
             }
         })
         .collect();

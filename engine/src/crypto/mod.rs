@@ -3,8 +3,11 @@
 //! ECDH over x25519, secp256r1 and secp384r1 (`kx`, RFC 8422) and the
 //! signatures on ServerKeyExchange, over a SubjectPublicKeyInfo (`sig`).
 //! Record protection lives in `record::protection`; randomness, and the
-//! primitives connections use, come from `provider`.
+//! primitives connections use, come from `provider`. With the `aws-lc`
+//! feature, `aws_lc` is a second provider and RSA key backed by AWS-LC.
 
+#[cfg(feature = "aws-lc")]
+pub mod aws_lc;
 pub mod keys;
 pub mod kx;
 pub mod prf;

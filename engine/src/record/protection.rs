@@ -234,7 +234,7 @@ pub fn additional_data(
 /// Plain AES-GCM encryption: `ciphertext ‖ tag`. The record functions and the
 /// Wycheproof tests share it.
 pub fn gcm_seal(
-    key: &GcmKey,
+    key: &dyn RecordAead,
     nonce: &[u8; 12],
     aad: &[u8],
     plaintext: &[u8],
@@ -249,7 +249,7 @@ pub fn gcm_seal(
 /// Plain AES-GCM decryption of `ciphertext ‖ tag`; `Error::DecryptError`
 /// if the input is shorter than a tag or does not authenticate.
 pub fn gcm_open(
-    key: &GcmKey,
+    key: &dyn RecordAead,
     nonce: &[u8; 12],
     aad: &[u8],
     ciphertext_and_tag: &[u8],

@@ -199,6 +199,9 @@ impl TcpTransport {
     }
 }
 
+/// How many EINTRs in a row one `recv` absorbs before it reports one.
+const MAX_EINTR: usize = 64;
+
 impl Transport for TcpTransport {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.log.push(true, bytes);
@@ -212,7 +215,19 @@ impl Transport for TcpTransport {
         self.stream
             .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))?;
         let mut chunk = [0u8; 32 * 1024];
-        match self.stream.read(&mut chunk) {
+        // A signal (SIGCHLD of a spawned peer, say) interrupts the read with
+        // EINTR: read again, a bounded number of times, instead of calling
+        // it a harness error.
+        let mut interrupted = 0;
+        let read = loop {
+            match self.stream.read(&mut chunk) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted && interrupted < MAX_EINTR => {
+                    interrupted += 1;
+                }
+                r => break r,
+            }
+        };
+        match read {
             Ok(0) => {
                 self.eof = true;
                 Ok(Recv::Eof)

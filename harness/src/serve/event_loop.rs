@@ -168,7 +168,7 @@ impl<'a> Server<'a> {
             return Err(e);
         }
         let now = Instant::now();
-        let tls = Connection::server(self.config.clone(), crate::builtin::provider(None));
+        let tls = Connection::server(self.config.clone(), self.opts.crypto.provider(None));
         self.conns[idx] = Some(Conn {
             sock,
             peer,

@@ -46,6 +46,9 @@ pub struct ServeOptions {
     /// Receives each connection's outcome as it ends, so a test can check
     /// what our server negotiated, not only what the peer printed.
     pub report: Option<Sender<ConnectionReport>>,
+    /// The primitives of each connection (the RSA key's backend is the
+    /// config's: `Crypto::server_config`).
+    pub crypto: crate::builtin::Crypto,
 }
 
 /// How one served connection ended.
@@ -76,6 +79,7 @@ impl Default for ServeOptions {
             max_connections: None,
             verbose: true,
             report: None,
+            crypto: crate::builtin::Crypto::default(),
         }
     }
 }
@@ -162,6 +166,8 @@ pub struct ConnectOptions {
     /// After the last data arrives, how long to wait for more before closing.
     pub linger: Duration,
     pub keylog: Option<PathBuf>,
+    /// The client's primitives (`--provider`).
+    pub crypto: crate::builtin::Crypto,
 }
 
 /// Resolves `addr` to one socket address, with a one-line error.
@@ -199,13 +205,8 @@ pub fn connect_over(
     input: &[u8],
     out: &mut dyn Write,
 ) -> Result<HandshakeSummary, String> {
-    let conn = Connection::client(
-        config,
-        &opts.server_name,
-        crate::builtin::provider(None),
-        None,
-    )
-    .map_err(|e| e.to_string())?;
+    let conn = Connection::client(config, &opts.server_name, opts.crypto.provider(None), None)
+        .map_err(|e| e.to_string())?;
     let mut s = TcpSession::new(conn, stream, opts.timeout).map_err(|e| e.to_string())?;
     let result = s.handshake();
     if let Some(path) = &opts.keylog {
