@@ -231,8 +231,16 @@ fn check_peer_finished(conn: &Connection, crypto: FuzzCrypto) {
         panic!("established without entering Traffic");
     };
     let steps = &steps[..end];
-    let received_hs =
-        |s: &Step| s.direction == Direction::Received && is_record(s, ContentType::Handshake);
+    // RFC 5246 §7.4.1.1: a client ignores HelloRequest while it negotiates,
+    // anywhere in the handshake, and leaves it out of the handshake hash.
+    let ignored = |s: &Step| {
+        conn.side() == Side::Client
+            && s.direction == Direction::Received
+            && s.bytes.first() == Some(&HandshakeType::HelloRequest.0)
+    };
+    let received_hs = |s: &Step| {
+        s.direction == Direction::Received && is_record(s, ContentType::Handshake) && !ignored(s)
+    };
     let Some(fin) = steps
         .iter()
         .rposition(|s| received_hs(s) && s.bytes.first() == Some(&HandshakeType::Finished.0))
@@ -255,7 +263,7 @@ fn check_peer_finished(conn: &Connection, crypto: FuzzCrypto) {
     };
     let hs: Vec<u8> = steps[..fin]
         .iter()
-        .filter(|s| is_record(s, ContentType::Handshake))
+        .filter(|s| is_record(s, ContentType::Handshake) && !ignored(s))
         .flat_map(|s| s.bytes.iter().copied())
         .collect();
     let label = match conn.side() {
