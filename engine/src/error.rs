@@ -138,6 +138,44 @@ pub enum PeerMisbehaved {
     CertificateKeyMismatch,
 }
 
+/// An OCSP response (RFC 6960) that says nothing about the certificate:
+/// `pki::ocsp::verify_response` returns the status only from one that
+/// passes every check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OcspError {
+    /// Not DER as RFC 6960 §4.2.1 defines it; names the field.
+    Malformed(String),
+    /// Longer than `pki::ocsp::MAX_RESPONSE_LEN`.
+    TooLarge(usize),
+    /// More certificates than `pki::ocsp::MAX_RESPONSE_CERTS`.
+    TooManyCertificates,
+    /// A responseStatus other than successful (§4.2.1): 1 malformedRequest,
+    /// 2 internalError, 3 tryLater, 5 sigRequired, 6 unauthorized.
+    ResponderStatus(u8),
+    /// A responseType other than id-pkix-ocsp-basic (the OID, in hex).
+    UnsupportedResponseType(String),
+    UnsupportedSignatureAlgorithm(String),
+    /// The signature over tbsResponseData does not verify.
+    BadSignature,
+    /// The signer is neither the issuer nor a responder the issuer
+    /// delegated to (§4.2.2.2); says which condition failed.
+    UnauthorizedSigner(&'static str),
+    /// No SingleResponse's CertID names the certificate (§3.2 (1)).
+    NoMatchingResponse,
+    /// thisUpdate is after the validation time (§3.2 (5)).
+    NotYetValid,
+    /// nextUpdate is before the validation time, or there is none and
+    /// thisUpdate is older than the allowed age (§3.2 (6), §4.2.2.1).
+    Expired,
+    /// The response's nonce is not the request's (RFC 8954).
+    NonceMismatch,
+    /// A critical extension we do not process (the OID, in hex).
+    UnhandledCriticalExtension(String),
+    /// The certificate, its issuer or the responder's certificate does not
+    /// parse or has a key below the floor.
+    Certificate(CertificateError),
+}
+
 /// A certificate chain that does not validate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CertificateError {

@@ -24,6 +24,6 @@ pub use config::{ClientConfig, ServerConfig, Session, SessionCache};
 pub use conn::{
     Connection, Event, HandshakeSummary, Side, MAX_QUEUED_EVENTS, MAX_QUEUED_EVENT_BYTES,
 };
-pub use error::{CertificateError, Error, InvalidMessage, PeerMisbehaved};
+pub use error::{CertificateError, Error, InvalidMessage, OcspError, PeerMisbehaved};
 pub use pair::Pair;
 pub use provider::{Provider, UnixTime};

@@ -81,6 +81,7 @@ fn every_committed_vector_file_passes_with_its_case_count() {
         ("finished", 16),
         ("gcm_record", 52),
         ("rsa_premaster", 24),
+        ("ocsp", 39),
     ];
     for (kind, min) in minimum {
         let n = by_kind.get(kind).copied().unwrap_or(0);
@@ -88,7 +89,7 @@ fn every_committed_vector_file_passes_with_its_case_count() {
     }
     // handshakes.json (RSA) and handshakes_ecdhe.json: 8 each.
     assert_eq!(by_kind.get("handshake"), Some(&16), "{table}");
-    assert_eq!(by_kind.len(), 8, "unexpected kinds: {by_kind:?}");
+    assert_eq!(by_kind.len(), 9, "unexpected kinds: {by_kind:?}");
     let total: usize = by_kind.values().sum();
     assert!(table.ends_with(&format!("{total} passed, 0 failed\n")));
 }
@@ -674,4 +675,29 @@ fn names_nested_list_and_file_level_fields_of_a_malformed_file() {
         msg.ends_with("case #3: field `id` must be a string"),
         "{msg}"
     );
+}
+
+/// A vector must be able to fail: an OCSP case whose expectation is turned
+/// around (good ↔ revoked, an error for a good one) fails, and so does one
+/// whose committed request no longer matches the bytes we build.
+#[test]
+fn ocsp_vectors_fail_when_their_expectation_or_request_is_wrong() {
+    let path = vectors_dir().join("ocsp.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    for (id, field, value) in [
+        ("openssl-good", "expect", "revoked"),
+        ("openssl-revoked", "expect", "good"),
+        ("py-expired", "expect", "good"),
+        ("py-wrong-key", "expect", "good"),
+        ("openssl-good", "nonce", "00"),
+    ] {
+        let mut tampered = doc.clone();
+        let cases = tampered["cases"].as_array_mut().unwrap();
+        let case = cases.iter_mut().find(|c| c["id"] == id).unwrap();
+        case[field] = Value::String(value.into());
+        let report = run_document(&path, &tampered).unwrap();
+        assert_eq!(report.failures.len(), 1, "{id}.{field} = {value}");
+        assert_eq!(report.failures[0].id, id);
+    }
 }

@@ -27,6 +27,7 @@ python3 gen_gcm.py
 python3 gen_rsa_premaster.py
 python3 record_handshake.py
 python3 record_ecdhe.py
+python3 gen_ocsp.py
 
 echo "== case counts"
 python3 - <<'PY'

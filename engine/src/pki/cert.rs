@@ -8,11 +8,12 @@ use super::signature::{self, KeyInfo, SigAlg};
 use crate::error::CertificateError;
 use rsa::PublicKey;
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::{ParsedExtension, X509Extension};
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension, X509Extension};
 use x509_parser::oid_registry::{
-    OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
-    OID_X509_EXT_EXTENDED_KEY_USAGE, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_NAME_CONSTRAINTS,
-    OID_X509_EXT_SUBJECT_ALT_NAME, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+    OID_PKIX_ACCESS_DESCRIPTOR_OCSP, OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER,
+    OID_X509_EXT_BASIC_CONSTRAINTS, OID_X509_EXT_EXTENDED_KEY_USAGE, OID_X509_EXT_KEY_USAGE,
+    OID_X509_EXT_NAME_CONSTRAINTS, OID_X509_EXT_SUBJECT_ALT_NAME,
+    OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
 };
 use x509_parser::prelude::FromDer;
 
@@ -39,6 +40,8 @@ pub(crate) struct ExtKeyUsage {
     pub server_auth: bool,
     pub client_auth: bool,
     pub any: bool,
+    /// id-kp-OCSPSigning (RFC 6960 §4.2.2.2): a delegated OCSP responder.
+    pub ocsp_signing: bool,
 }
 
 /// Where a certificate sits in a path, for the structure checks.
@@ -94,6 +97,14 @@ pub(crate) struct Cert {
     pub name_constraints: Option<NameConstraints>,
     /// The first critical extension we do not process (RFC 5280 §4.2).
     pub unhandled_critical: Option<String>,
+    /// The subjectPublicKey BIT STRING's value: what an OCSP CertID's
+    /// issuerKeyHash and a byKey ResponderID hash (RFC 6960 §4.1.1).
+    pub spki_key: Vec<u8>,
+    /// The OCSP responders of the authorityInfoAccess extension (id-ad-ocsp
+    /// URIs, RFC 5280 §4.2.2.1), in certificate order.
+    pub ocsp_urls: Vec<String>,
+    /// The URIs of the cRLDistributionPoints' fullNames (RFC 5280 §4.2.1.13).
+    pub crl_urls: Vec<String>,
 }
 
 impl Cert {
@@ -156,6 +167,9 @@ impl Cert {
             eku_critical: false,
             name_constraints: None,
             unhandled_critical: None,
+            spki_key: tbs.subject_pki.subject_public_key.data.to_vec(),
+            ocsp_urls: Vec::new(),
+            crl_urls: Vec::new(),
         };
         cert.read_extensions(tbs.extensions())?;
         Ok(cert)
@@ -178,6 +192,34 @@ impl Cert {
                 &OID_X509_EXT_NAME_CONSTRAINTS,
             ]
             .contains(&&ext.oid);
+            // Where to ask about revocation: read whatever the criticality
+            // (which the catch-all below judges).
+            match ext.parsed_extension() {
+                ParsedExtension::AuthorityInfoAccess(aia) => {
+                    self.ocsp_urls.extend(
+                        aia.accessdescs
+                            .iter()
+                            .filter(|d| d.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP)
+                            .filter_map(|d| match d.access_location {
+                                GeneralName::URI(uri) => Some(uri.to_string()),
+                                _ => None,
+                            }),
+                    );
+                }
+                ParsedExtension::CRLDistributionPoints(cdp) => {
+                    for point in &cdp.points {
+                        if let Some(DistributionPointName::FullName(names)) =
+                            &point.distribution_point
+                        {
+                            self.crl_urls.extend(names.iter().filter_map(|n| match n {
+                                GeneralName::URI(uri) => Some(uri.to_string()),
+                                _ => None,
+                            }));
+                        }
+                    }
+                }
+                _ => {}
+            }
             match ext.parsed_extension() {
                 ParsedExtension::BasicConstraints(bc) if handled => {
                     self.basic_constraints = Some(BasicConstraints {
@@ -201,6 +243,7 @@ impl Cert {
                         server_auth: eku.server_auth,
                         client_auth: eku.client_auth,
                         any: eku.any,
+                        ocsp_signing: eku.ocsp_signing,
                     });
                     self.eku_critical = ext.critical;
                 }

@@ -97,6 +97,81 @@ pub(crate) fn inner_alg<'a>(tbs: &Tlv<'a>, optional_tag: u8, skip: usize) -> Opt
     (tlv.tag == SEQUENCE).then_some(tlv.raw)
 }
 
+/// Reads the elements of a constructed value one by one, strictly: every
+/// element must be well formed and `finish` insists nothing is left.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cursor<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(content: &'a [u8]) -> Self {
+        Cursor { rest: content }
+    }
+
+    /// The next element, which must carry `tag`.
+    pub fn expect(&mut self, tag: u8) -> Option<Tlv<'a>> {
+        let (tlv, rest) = read_tlv(self.rest)?;
+        if tlv.tag != tag {
+            return None;
+        }
+        self.rest = rest;
+        Some(tlv)
+    }
+
+    /// The next element if it carries `tag` (an OPTIONAL or DEFAULT field);
+    /// `Err` only if what is there is malformed.
+    pub fn optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, ()> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let (tlv, rest) = read_tlv(self.rest).ok_or(())?;
+        if tlv.tag != tag {
+            return Ok(None);
+        }
+        self.rest = rest;
+        Ok(Some(tlv))
+    }
+
+    /// The next element, whatever its tag.
+    pub fn any(&mut self) -> Option<Tlv<'a>> {
+        let (tlv, rest) = read_tlv(self.rest)?;
+        self.rest = rest;
+        Some(tlv)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// `Some(())` if every byte was read.
+    pub fn finish(self) -> Option<()> {
+        self.rest.is_empty().then_some(())
+    }
+}
+
+/// Encodes one element with a single-byte tag and a minimal length.
+pub(crate) fn write_tlv(tag: u8, content: &[u8], out: &mut Vec<u8>) {
+    out.push(tag);
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+}
+
+/// `write_tlv` into a fresh vector.
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 6);
+    write_tlv(tag, content, &mut out);
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // unwrap is fine in tests
 mod tests {
@@ -125,5 +200,15 @@ mod tests {
         assert!(read_tlv(&[0x1f, 0x01, 0x00]).is_none()); // high tag number
         assert!(read_tlv(&[0x04, 0x85, 1, 0, 0, 0, 0]).is_none());
         assert!(read_tlv(&[]).is_none());
+    }
+
+    #[test]
+    fn written_lengths_read_back() {
+        for len in [0usize, 1, 0x7f, 0x80, 0xff, 0x100, 0x1_0000] {
+            let content = vec![0x5a; len];
+            let der = tlv(0x04, &content);
+            let (t, rest) = read_tlv(&der).unwrap();
+            assert_eq!((t.tag, t.content.len(), rest.len()), (0x04, len, 0));
+        }
     }
 }

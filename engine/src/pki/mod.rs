@@ -81,6 +81,7 @@ mod constraints;
 mod crl;
 mod der;
 mod name;
+pub mod ocsp;
 pub mod pem;
 mod signature;
 

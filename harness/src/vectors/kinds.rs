@@ -10,8 +10,10 @@ use gauntlet_engine::crypto::{
     MasterSecret, Premaster, PrfHash, RsaDecrypt,
 };
 use gauntlet_engine::enums::{AlertDescription, ContentType, ProtocolVersion};
+use gauntlet_engine::pki::ocsp::{self, CertIdHash, CertStatus, OcspOptions};
+use gauntlet_engine::pki::Time;
 use gauntlet_engine::record::protection::{open_with_seq, seal_with_nonce};
-use gauntlet_engine::Provider;
+use gauntlet_engine::{OcspError, Provider};
 use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use std::path::Path;
@@ -39,6 +41,7 @@ pub(super) fn checker(kind: &str) -> Option<Prepare> {
         "gcm_record" => stateless!(check_gcm_record),
         "rsa_premaster" => prepare_rsa_premaster,
         "handshake" => prepare_handshake,
+        "ocsp" => prepare_ocsp,
         _ => return None,
     })
 }
@@ -360,6 +363,89 @@ fn prepare_handshake(_top: &Case<'_>, dir: &Path) -> Result<Check, FieldError> {
         Ok(match replay::replay(&recording, &key, &mut rng) {
             Ok(()) => Verdict::Pass,
             Err(step) => Verdict::Fail(step),
+        })
+    }))
+}
+
+#[derive(Deserialize)]
+struct OcspFile {
+    /// Named DER certificates the cases refer to.
+    certs: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct OcspCase {
+    #[serde(deserialize_with = "de::hex")]
+    response: Vec<u8>,
+    #[serde(deserialize_with = "de::string")]
+    cert: String,
+    #[serde(deserialize_with = "de::string")]
+    issuer: String,
+    #[serde(deserialize_with = "de::u64_int")]
+    now: u64,
+    #[serde(default, deserialize_with = "some_hex")]
+    nonce: Option<Vec<u8>>,
+    #[serde(deserialize_with = "de::string")]
+    expect: String,
+    /// A third party's OCSPRequest for `cert`, to be reproduced byte for byte.
+    #[serde(default, deserialize_with = "some_hex")]
+    request: Option<Vec<u8>>,
+    #[serde(default)]
+    request_hash: Option<String>,
+}
+
+fn some_hex<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    de::hex(d).map(Some)
+}
+
+/// RFC 6960: the verified status (`good`, `revoked`, `unknown`), or the
+/// `OcspError` variant the response is refused with.
+fn prepare_ocsp(top: &Case<'_>, _dir: &Path) -> Result<Check, FieldError> {
+    let file: OcspFile = top.parse()?;
+    let mut certs = std::collections::BTreeMap::new();
+    for (name, hex) in file.certs {
+        let der = hex::decode(&hex)
+            .map_err(|e| FieldError(format!("field `certs.{name}`: not hex: {e}")))?;
+        certs.insert(name, der);
+    }
+    Ok(Box::new(move |case| {
+        let c: OcspCase = case.parse()?;
+        let get = |name: &str, field: &str| {
+            certs
+                .get(name)
+                .ok_or_else(|| case.bad(field, "a name listed in `certs`"))
+        };
+        let (cert, issuer) = (get(&c.cert, "cert")?, get(&c.issuer, "issuer")?);
+        if let Some(want) = &c.request {
+            let hash = match c.request_hash.as_deref() {
+                Some("sha1") => CertIdHash::Sha1,
+                Some("sha256") => CertIdHash::Sha256,
+                _ => return Err(case.bad("request_hash", "\"sha1\" or \"sha256\"")),
+            };
+            let ours = ocsp::request(cert, issuer, hash, c.nonce.as_deref())
+                .map_err(|e| FieldError(format!("case {}: {e:?}", case.id)))?;
+            if let Verdict::Fail(why) = Verdict::eq("OCSPRequest", &ours, want) {
+                return Ok(Verdict::Fail(why));
+            }
+        }
+        let mut opts = OcspOptions::at(Time(c.now));
+        opts.nonce = c.nonce.as_deref();
+        let got = match ocsp::verify_response(&c.response, cert, issuer, &opts) {
+            Ok(v) => match v.status {
+                CertStatus::Good => "good".to_string(),
+                CertStatus::Revoked { .. } => "revoked".to_string(),
+                CertStatus::Unknown => "unknown".to_string(),
+            },
+            Err(OcspError::ResponderStatus(n)) => format!("ResponderStatus:{n}"),
+            Err(e) => {
+                let debug = format!("{e:?}");
+                debug.split('(').next().unwrap_or_default().to_string()
+            }
+        };
+        Ok(if got == c.expect {
+            Verdict::Pass
+        } else {
+            Verdict::Fail(format!("want {}, got {got}", c.expect))
         })
     }))
 }
