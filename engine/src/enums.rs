@@ -157,6 +157,8 @@ wire_enum! {
         NoRenegotiation = 100,
         UnsupportedExtension = 110,
         UnrecognizedName = 112,
+        /// RFC 6066 §8: a stapled OCSP response that is not satisfactory.
+        BadCertificateStatusResponse = 113,
     }
 }
 

@@ -136,6 +136,9 @@ pub enum PeerMisbehaved {
     /// not fit the negotiated suite (an RSA key for ECDHE_ECDSA, ...), or
     /// is of a kind we cannot use.
     CertificateKeyMismatch,
+    /// RFC 6066 §8: a CertificateStatus whose status_type is not the ocsp
+    /// we asked for (the value).
+    UnrequestedStatusType(u8),
 }
 
 /// An OCSP response (RFC 6960) that says nothing about the certificate:
@@ -247,6 +250,9 @@ pub enum CertificateError {
     TrustAnchorNotYetValid,
     /// A v3 trust anchor without basicConstraints CA:TRUE.
     TrustAnchorNotCa,
+    /// An OCSP response about a certificate of the path (stapled, RFC 6066
+    /// §8, or handed in by the caller) that does not verify.
+    BadStatusResponse(Box<OcspError>),
 }
 
 /// An engine error. Fatal errors carry the alert we send, chosen in `alert`.
@@ -339,6 +345,8 @@ impl Error {
                 P::SignatureAlgorithmNotOffered(_) | P::CertificateKeyMismatch => {
                     AlertDescription::IllegalParameter
                 }
+                // A field value we did not offer (RFC 5246 §7.2.2).
+                P::UnrequestedStatusType(_) => AlertDescription::IllegalParameter,
                 // RFC 5246 §7.2.2 decrypt_error: "unable to correctly verify
                 // a signature".
                 P::BadServerKeyExchangeSignature => AlertDescription::DecryptError,
@@ -394,6 +402,12 @@ impl Error {
                 // could not be ... matched with a known, trusted CA"
                 // (unknown_ca); OpenSSL sends it for X509_V_ERR_INVALID_CA.
                 CertificateError::TrustAnchorNotCa => AlertDescription::UnknownCa,
+                // RFC 6066 §8: a client that asked for a status and got an
+                // unsatisfactory one "MUST ... abort the handshake" with
+                // bad_certificate_status_response.
+                CertificateError::BadStatusResponse(_) => {
+                    AlertDescription::BadCertificateStatusResponse
+                }
                 // Like a stale CRL: the CRL is unusable, so the status is
                 // unknown; the certificate may be fine.
                 CertificateError::CrlMissingNumber | CertificateError::CrlNumberCritical => {

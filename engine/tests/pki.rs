@@ -69,10 +69,11 @@ fn run(e: &Entry) -> Result<VerifiedChain, CertificateError> {
         },
         revocation: match e.revocation.as_str() {
             "checkIfPresent" => RevocationPolicy::CheckIfPresent,
-            "requireCrl" => RevocationPolicy::RequireCrl,
+            "requireCrl" => RevocationPolicy::RequireStatus,
             other => panic!("revocation {other}"),
         },
         min_rsa_bits: DEFAULT_MIN_RSA_BITS,
+        ocsp_staple: None,
     };
     verify_chain(&chain, &roots, &crls, &opts)
 }
@@ -793,8 +794,9 @@ fn every_single_byte_corruption_of_a_crl_is_rejected() {
         server_name: Some(&name),
         now: t(),
         purpose: Purpose::ServerAuth,
-        revocation: RevocationPolicy::RequireCrl,
+        revocation: RevocationPolicy::RequireStatus,
         min_rsa_bits: DEFAULT_MIN_RSA_BITS,
+        ocsp_staple: None,
     };
     for i in 0..der.len() {
         for flip in [0x01u8, 0x80] {
@@ -828,6 +830,7 @@ fn run_with_min_rsa_bits(name: &str, min_rsa_bits: usize) -> Result<(), Certific
         purpose: Purpose::ServerAuth,
         revocation: RevocationPolicy::CheckIfPresent,
         min_rsa_bits,
+        ocsp_staple: None,
     };
     verify_chain(&chain, &roots, &[], &opts).map(|_| ())
 }
@@ -915,7 +918,7 @@ fn pki_verifier_applies_its_minimum_rsa_modulus() {
     let mut verifier = PkiVerifier::new(&[load("root.der")], vec![]).unwrap();
     assert_eq!(verifier.min_rsa_bits, DEFAULT_MIN_RSA_BITS);
     assert_eq!(
-        verifier.verify(&chain, "localhost", UnixTime(t().0)),
+        verifier.verify(&chain, "localhost", None, UnixTime(t().0)),
         Err(CertificateError::RsaModulusTooSmall {
             bits: 1024,
             min: 2048
@@ -923,7 +926,7 @@ fn pki_verifier_applies_its_minimum_rsa_modulus() {
     );
     verifier.min_rsa_bits = 1024;
     assert_eq!(
-        verifier.verify(&chain, "localhost", UnixTime(t().0)),
+        verifier.verify(&chain, "localhost", None, UnixTime(t().0)),
         Ok(())
     );
 }

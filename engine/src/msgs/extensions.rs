@@ -120,8 +120,91 @@ pub enum ClientExtension {
     SupportedGroups(Vec<NamedGroup>),
     /// RFC 8422 §5.1.2: the point formats the client can parse.
     EcPointFormats(Vec<EcPointFormat>),
+    /// RFC 6066 §8: the client asks for a stapled certificate status.
+    StatusRequest(CertificateStatusRequest),
     /// Any other type, body kept verbatim. Never holds a type decoded above.
     Unknown { typ: ExtensionType, body: Vec<u8> },
+}
+
+/// RFC 6066 §8 `CertificateStatusType`: `ocsp(1)`.
+pub const STATUS_TYPE_OCSP: u8 = 1;
+
+/// RFC 6066 §8:
+/// `struct { CertificateStatusType status_type; select (status_type) { case
+/// ocsp: OCSPStatusRequest; } request; } CertificateStatusRequest;`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertificateStatusRequest {
+    /// `struct { ResponderID responder_id_list<0..2^16-1>; Extensions
+    /// request_extensions; } OCSPStatusRequest;` with `opaque
+    /// ResponderID<1..2^16-1>` and `opaque Extensions<0..2^16-1>` (DER).
+    Ocsp {
+        responder_ids: Vec<ResponderId>,
+        request_extensions: Vec<u8>,
+    },
+    /// Another status_type: the rest of the body, kept.
+    Other { status_type: u8, body: Vec<u8> },
+}
+
+impl CertificateStatusRequest {
+    /// What our client sends: OCSP, no responder ids, no extensions.
+    pub fn ocsp() -> Self {
+        Self::Ocsp {
+            responder_ids: Vec::new(),
+            request_extensions: Vec::new(),
+        }
+    }
+
+    const REQUEST_EXTENSIONS: LenPrefix =
+        LenPrefix::new(LenWidth::U16, 0, 0xffff, "request_extensions");
+}
+
+impl Codec for CertificateStatusRequest {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::Ocsp {
+                responder_ids,
+                request_extensions,
+            } => {
+                out.push(STATUS_TYPE_OCSP);
+                responder_ids.encode(out);
+                Self::REQUEST_EXTENSIONS
+                    .encode_with(out, |out| out.extend_from_slice(request_extensions));
+            }
+            Self::Other { status_type, body } => {
+                out.push(*status_type);
+                out.extend_from_slice(body);
+            }
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let status_type = u8::read(r)?;
+        if status_type != STATUS_TYPE_OCSP {
+            return Ok(Self::Other {
+                status_type,
+                body: r.rest().to_vec(),
+            });
+        }
+        let responder_ids = Vec::read(r)?;
+        let mut exts = Self::REQUEST_EXTENSIONS.read_body(r)?;
+        Ok(Self::Ocsp {
+            responder_ids,
+            request_extensions: exts.rest().to_vec(),
+        })
+    }
+}
+
+opaque_vec!(
+    /// RFC 6066 §8: `opaque ResponderID<1..2^16-1>` (DER, not parsed).
+    ResponderId,
+    U16,
+    1,
+    0xffff,
+    "ResponderID"
+);
+
+impl TlsListElement for ResponderId {
+    const PREFIX: LenPrefix = LenPrefix::new(LenWidth::U16, 0, 0xffff, "responder_id_list");
 }
 
 impl ClientExtension {
@@ -134,6 +217,7 @@ impl ClientExtension {
             Self::SessionTicket(_) => ExtensionType::SessionTicket,
             Self::SupportedGroups(_) => ExtensionType::SupportedGroups,
             Self::EcPointFormats(_) => ExtensionType::EcPointFormats,
+            Self::StatusRequest(_) => ExtensionType::StatusRequest,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -160,6 +244,7 @@ impl Codec for ClientExtension {
             Self::SignatureAlgorithms(algs) => algs.encode(out),
             Self::SupportedGroups(groups) => groups.encode(out),
             Self::EcPointFormats(formats) => formats.encode(out),
+            Self::StatusRequest(req) => req.encode(out),
             Self::SessionTicket(body) | Self::Unknown { body, .. } => out.extend_from_slice(body),
         });
     }
@@ -179,6 +264,9 @@ impl Codec for ClientExtension {
             ExtensionType::SessionTicket => Self::SessionTicket(body.rest().to_vec()),
             ExtensionType::SupportedGroups => Self::SupportedGroups(read_fixed_list(&mut body, 2)?),
             ExtensionType::EcPointFormats => Self::EcPointFormats(Vec::read(&mut body)?),
+            ExtensionType::StatusRequest => {
+                Self::StatusRequest(CertificateStatusRequest::read(&mut body)?)
+            }
             _ => Self::Unknown {
                 typ,
                 body: body.rest().to_vec(),
@@ -207,6 +295,9 @@ pub enum ServerExtension {
     SessionTicketAck,
     /// RFC 8422 §5.2: the point formats the server can parse.
     EcPointFormats(Vec<EcPointFormat>),
+    /// RFC 6066 §8: the server's status_request is empty; it will send
+    /// CertificateStatus (or may still not).
+    StatusRequestAck,
     /// Any other type, body kept verbatim. Never holds a type decoded above.
     Unknown { typ: ExtensionType, body: Vec<u8> },
 }
@@ -219,6 +310,7 @@ impl ServerExtension {
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SessionTicketAck => ExtensionType::SessionTicket,
             Self::EcPointFormats(_) => ExtensionType::EcPointFormats,
+            Self::StatusRequestAck => ExtensionType::StatusRequest,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -228,7 +320,10 @@ impl Codec for ServerExtension {
     fn encode(&self, out: &mut Vec<u8>) {
         self.ext_type().encode(out);
         EXTENSION_DATA.encode_with(out, |out| match self {
-            Self::ServerNameAck | Self::ExtendedMasterSecret | Self::SessionTicketAck => {}
+            Self::ServerNameAck
+            | Self::ExtendedMasterSecret
+            | Self::SessionTicketAck
+            | Self::StatusRequestAck => {}
             Self::RenegotiationInfo(rc) => rc.encode(out),
             Self::EcPointFormats(formats) => formats.encode(out),
             Self::Unknown { body, .. } => out.extend_from_slice(body),
@@ -246,6 +341,7 @@ impl Codec for ServerExtension {
             }
             ExtensionType::SessionTicket => Self::SessionTicketAck,
             ExtensionType::EcPointFormats => Self::EcPointFormats(Vec::read(&mut body)?),
+            ExtensionType::StatusRequest => Self::StatusRequestAck,
             _ => Self::Unknown {
                 typ,
                 body: body.rest().to_vec(),

@@ -341,6 +341,52 @@ impl Codec for ServerHelloPayload {
     }
 }
 
+/// RFC 6066 §8 `CertificateStatus`: `struct { CertificateStatusType
+/// status_type; select (status_type) { case ocsp: OCSPResponse; } response;
+/// }` with `opaque OCSPResponse<1..2^24-1>` (DER). Another status_type keeps
+/// the rest of the body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertificateStatusPayload {
+    Ocsp(OcspResponseBytes),
+    Other { status_type: u8, body: Vec<u8> },
+}
+
+opaque_vec!(
+    /// RFC 6066 §8: `opaque OCSPResponse<1..2^24-1>`.
+    OcspResponseBytes,
+    U24,
+    1,
+    0xff_ffff,
+    "OCSPResponse"
+);
+
+impl Codec for CertificateStatusPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::Ocsp(response) => {
+                out.push(crate::msgs::extensions::STATUS_TYPE_OCSP);
+                response.encode(out);
+            }
+            Self::Other { status_type, body } => {
+                out.push(*status_type);
+                out.extend_from_slice(body);
+            }
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let status_type = u8::read(r)?;
+        if status_type == crate::msgs::extensions::STATUS_TYPE_OCSP {
+            Ok(Self::Ocsp(OcspResponseBytes::read(r)?))
+        } else {
+            Ok(Self::Other {
+                status_type,
+                body: r.rest().to_vec(),
+            })
+        }
+    }
+}
+
 /// RFC 5246 §7.4.2 `Certificate`: the sender's chain, leaf first. An empty
 /// list decodes; whether it is acceptable is the state machine's call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -437,6 +483,8 @@ pub enum HandshakePayload {
     /// suites) is checked by the state machine, not here.
     Finished(Vec<u8>),
     NewSessionTicket(NewSessionTicketPayload),
+    /// RFC 6066 §8.
+    CertificateStatus(CertificateStatusPayload),
     /// A type with no decoder here, raw body kept. Never holds a type above.
     Unknown(HandshakeType, Vec<u8>),
 }
@@ -454,6 +502,7 @@ impl HandshakePayload {
             Self::ClientKeyExchange(_) => HandshakeType::ClientKeyExchange,
             Self::Finished(_) => HandshakeType::Finished,
             Self::NewSessionTicket(_) => HandshakeType::NewSessionTicket,
+            Self::CertificateStatus(_) => HandshakeType::CertificateStatus,
             Self::Unknown(typ, _) => *typ,
         }
     }
@@ -470,6 +519,7 @@ impl HandshakePayload {
             Self::ClientKeyExchange(p) => out.extend_from_slice(&p.0),
             Self::Finished(body) | Self::Unknown(_, body) => out.extend_from_slice(body),
             Self::NewSessionTicket(p) => p.encode(out),
+            Self::CertificateStatus(p) => p.encode(out),
         }
     }
 
@@ -493,6 +543,9 @@ impl HandshakePayload {
             HandshakeType::Finished => Self::Finished(r.rest().to_vec()),
             HandshakeType::NewSessionTicket => {
                 Self::NewSessionTicket(NewSessionTicketPayload::read(r)?)
+            }
+            HandshakeType::CertificateStatus => {
+                Self::CertificateStatus(CertificateStatusPayload::read(r)?)
             }
             _ => Self::Unknown(typ, r.rest().to_vec()),
         };

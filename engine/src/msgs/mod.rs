@@ -61,15 +61,15 @@ pub mod handshake;
 pub use alert::AlertMessagePayload;
 pub use ccs::ChangeCipherSpecPayload;
 pub use extensions::{
-    ClientExtension, HostName, RenegotiatedConnection, ServerExtension, ServerName,
-    SignatureAndHashAlgorithm,
+    CertificateStatusRequest, ClientExtension, HostName, RenegotiatedConnection, ResponderId,
+    ServerExtension, ServerName, SignatureAndHashAlgorithm,
 };
 pub use handshake::{
-    Asn1Cert, CertificatePayload, CertificateRequestPayload, ClientHelloPayload,
-    ClientKeyExchangePayload, DigitallySigned, DistinguishedName, EcPoint,
+    Asn1Cert, CertificatePayload, CertificateRequestPayload, CertificateStatusPayload,
+    ClientHelloPayload, ClientKeyExchangePayload, DigitallySigned, DistinguishedName, EcPoint,
     EncryptedPreMasterSecret, HandshakeMessagePayload, HandshakePayload, NewSessionTicketPayload,
-    Random, ServerEcdhParams, ServerHelloPayload, ServerKeyExchangePayload, SessionId,
-    SignatureBytes, Ticket,
+    OcspResponseBytes, Random, ServerEcdhParams, ServerHelloPayload, ServerKeyExchangePayload,
+    SessionId, SignatureBytes, Ticket,
 };
 
 /// Decodes exactly one handshake message (header and body) from `bytes`, as

@@ -67,10 +67,14 @@
 //!   RFC 5246 §7.4.2) and a client leaf digitalSignature (CertificateVerify).
 //! - Names: subjectAltName only. No fallback to the subject CN, even without
 //!   a SAN (RFC 6125 §6.4.4 permits it; we refuse, like modern browsers).
-//! - Revocation: [`RevocationPolicy::CheckIfPresent`] (default) checks each
-//!   certificate against the CRLs supplied for its issuer and passes when
-//!   there are none; [`RevocationPolicy::RequireCrl`] fails with
-//!   `RevocationStatusUnknown` instead. A CRL is used only if it verifies, is
+//! - Revocation: [`RevocationPolicy::CheckIfPresent`] (default, soft-fail)
+//!   checks each certificate against the CRLs supplied for its issuer, and
+//!   the leaf against the stapled OCSP response ([`ocsp`]), and passes a
+//!   certificate with no status; [`RevocationPolicy::RequireStatus`]
+//!   (hard-fail) fails it with `RevocationStatusUnknown` instead;
+//!   [`RevocationPolicy::Off`] checks nothing. A staple must verify and name
+//!   the leaf whatever the policy (RFC 6066 §8: `BadStatusResponse`);
+//!   "revoked" is `Revoked`, "unknown" counts as no status. A CRL is used only if it verifies, is
 //!   current, and has a non-critical cRLNumber (RFC 5280 §5.2.3:
 //!   `CrlMissingNumber`, `CrlNumberCritical`). Among several CRLs for one
 //!   issuer the usable ones count; if none is, the first failure
@@ -124,14 +128,20 @@ pub enum Purpose {
     ClientAuth,
 }
 
-/// What to do when no CRL was supplied for a certificate's issuer.
+/// How revocation is checked (RFC 5280 §6.3 with CRLs, RFC 6960 with a
+/// stapled OCSP response for the leaf).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RevocationPolicy {
-    /// Check against the CRLs supplied; pass where there are none.
+    /// No revocation check: CRLs and staples are not looked at.
+    Off,
+    /// Soft-fail: every status supplied (CRLs, the staple) is checked and a
+    /// bad one fails; a certificate with no status passes.
     #[default]
     CheckIfPresent,
-    /// Every certificate in the path needs a current CRL from its issuer.
-    RequireCrl,
+    /// Hard-fail: as `CheckIfPresent`, and every certificate in the path
+    /// also needs a current status (a CRL from its issuer, or for the leaf
+    /// a staple saying good), else `RevocationStatusUnknown`.
+    RequireStatus,
 }
 
 /// Everything a validation needs besides the certificates.
@@ -148,6 +158,9 @@ pub struct VerifyOptions<'a> {
     /// reason). Moduli that are not a whole number of bytes are refused
     /// whatever this says.
     pub min_rsa_bits: usize,
+    /// The OCSP response the server stapled for the leaf (RFC 6066 §8), if
+    /// any: it must verify and name the leaf, else `BadStatusResponse`.
+    pub ocsp_staple: Option<&'a [u8]>,
 }
 
 /// The certificates trusted as path ends, from DER root certificates.
@@ -225,6 +238,7 @@ pub fn verify_server_chain(
             purpose,
             revocation: RevocationPolicy::CheckIfPresent,
             min_rsa_bits: DEFAULT_MIN_RSA_BITS,
+            ocsp_staple: None,
         },
     )
 }
@@ -246,6 +260,7 @@ pub fn verify_client_chain(
             purpose: Purpose::ClientAuth,
             revocation: RevocationPolicy::CheckIfPresent,
             min_rsa_bits: DEFAULT_MIN_RSA_BITS,
+            ocsp_staple: None,
         },
     )
 }
@@ -288,6 +303,7 @@ pub fn verify_chain(
             now,
             budget: SIGNATURE_BUDGET,
             min_rsa_bits: opts.min_rsa_bits,
+            ocsp_staple: opts.ocsp_staple,
         };
         let mut path = vec![(Node::Presented(0), leaf)];
         search.extend(&mut path)?;
@@ -433,6 +449,7 @@ struct PathSearch<'a> {
     now: i64,
     budget: u32,
     min_rsa_bits: usize,
+    ocsp_staple: Option<&'a [u8]>,
 }
 
 /// Keeps the first specific error: "no issuer found" is the least telling.
@@ -562,17 +579,40 @@ impl<'a> PathSearch<'a> {
 
     /// RFC 5280 §6.3 for every certificate below the anchor.
     fn check_revocation(&self, path: &[(Node, &Cert)]) -> Result<(), CertificateError> {
-        for pair in path.windows(2) {
+        if self.revocation == RevocationPolicy::Off {
+            return Ok(());
+        }
+        for (i, pair) in path.windows(2).enumerate() {
             if let [(_, cert), (_, issuer)] = pair {
-                self.check_revocation_of(cert, issuer)?;
+                let staple = if i == 0 { self.ocsp_staple } else { None };
+                self.check_revocation_of(cert, issuer, staple)?;
             }
         }
         Ok(())
     }
 
-    fn check_revocation_of(&self, cert: &Cert, issuer: &Cert) -> Result<(), CertificateError> {
+    fn check_revocation_of(
+        &self,
+        cert: &Cert,
+        issuer: &Cert,
+        staple: Option<&[u8]>,
+    ) -> Result<(), CertificateError> {
         let mut usable = false;
         let mut first_error = None;
+        if let Some(response) = staple {
+            // RFC 6066 §8: a staple the client asked for must be
+            // satisfactory, whatever the policy; "unknown" is a status
+            // (the responder does not know the certificate), not a defect.
+            let mut opts = ocsp::OcspOptions::at(Time(u64::try_from(self.now).unwrap_or(0)));
+            opts.min_rsa_bits = self.min_rsa_bits;
+            let verified = ocsp::verify_parsed(response, cert, issuer, &opts)
+                .map_err(|e| CertificateError::BadStatusResponse(Box::new(e)))?;
+            match verified.status {
+                ocsp::CertStatus::Good => usable = true,
+                ocsp::CertStatus::Revoked { .. } => return Err(CertificateError::Revoked),
+                ocsp::CertStatus::Unknown => {}
+            }
+        }
         for crl in self
             .crls
             .iter()
@@ -594,8 +634,8 @@ impl<'a> PathSearch<'a> {
             (true, _) => Ok(()),
             (false, Some(e)) => Err(e),
             (false, None) => match self.revocation {
-                RevocationPolicy::CheckIfPresent => Ok(()),
-                RevocationPolicy::RequireCrl => Err(CertificateError::RevocationStatusUnknown),
+                RevocationPolicy::Off | RevocationPolicy::CheckIfPresent => Ok(()),
+                RevocationPolicy::RequireStatus => Err(CertificateError::RevocationStatusUnknown),
             },
         }
     }

@@ -20,10 +20,10 @@ use crate::enums::{
 };
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::{
-    ClientExtension, ClientHelloPayload, ClientKeyExchangePayload, EcPoint,
-    EncryptedPreMasterSecret, HandshakeMessagePayload, HandshakePayload, HostName, Random,
-    RenegotiatedConnection, ServerExtension, ServerKeyExchangePayload, ServerName, SessionId,
-    SignatureAndHashAlgorithm,
+    CertificateStatusPayload, CertificateStatusRequest, ClientExtension, ClientHelloPayload,
+    ClientKeyExchangePayload, EcPoint, EncryptedPreMasterSecret, HandshakeMessagePayload,
+    HandshakePayload, HostName, Random, RenegotiatedConnection, ServerExtension,
+    ServerKeyExchangePayload, ServerName, SessionId, SignatureAndHashAlgorithm,
 };
 
 /// Whether `config` offers an ECDHE suite: only then do supported_groups
@@ -84,6 +84,11 @@ pub(crate) fn start(
     exts.push(ClientExtension::SignatureAlgorithms(offered_schemes(
         &config,
     )));
+    if config.ocsp_stapling {
+        exts.push(ClientExtension::StatusRequest(
+            CertificateStatusRequest::ocsp(),
+        ));
+    }
     if offers_ecdhe(&config) {
         // RFC 8422 §5.1: the groups we accept, and uncompressed points only.
         exts.push(ClientExtension::SupportedGroups(config.groups.clone()));
@@ -146,6 +151,7 @@ impl State for ExpectServerHello {
             return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
         }
         let mut ems = false;
+        let mut status_acked = false;
         // RFC 5246 §7.4.1.4: only extensions we offered may come back.
         for ext in sh.extensions.as_deref().unwrap_or(&[]) {
             match ext {
@@ -159,6 +165,10 @@ impl State for ExpectServerHello {
                     }
                 }
                 ServerExtension::ServerNameAck if self.sent_sni => {}
+                // RFC 6066 §8: the server may send CertificateStatus.
+                ServerExtension::StatusRequestAck if self.config.ocsp_stapling => {
+                    status_acked = true
+                }
                 // RFC 8422 §5.2: allowed when we offered it; its list, like
                 // ours, must include uncompressed (§5.1.2).
                 ServerExtension::EcPointFormats(f) if offers_ecdhe(&self.config) => {
@@ -206,6 +216,7 @@ impl State for ExpectServerHello {
             config: self.config,
             server_name: self.server_name,
             neg,
+            status_acked,
         }))
     }
 }
@@ -214,6 +225,8 @@ struct ExpectCertificate {
     config: Arc<ClientConfig>,
     server_name: String,
     neg: Negotiated,
+    /// The ServerHello carried status_request: CertificateStatus may follow.
+    status_acked: bool,
 }
 
 impl State for ExpectCertificate {
@@ -232,39 +245,131 @@ impl State for ExpectCertificate {
         let chain = require_handshake!(cx, m, "Certificate",
             HandshakePayload::Certificate(c) => c);
         let chain: Vec<Vec<u8>> = chain.0.into_iter().map(|c| c.0).collect();
-        let Some(leaf) = chain.first() else {
+        if chain.is_empty() {
             return Err(PeerMisbehaved::EmptyCertificateChain.into());
+        }
+        if self.status_acked {
+            // The chain is judged with the staple, or once the server has
+            // shown it sends none.
+            return Ok(Box::new(ExpectCertificateStatus {
+                config: self.config,
+                server_name: self.server_name,
+                neg: self.neg,
+                chain,
+            }));
+        }
+        verify_then_expect_key_exchange(cx, self.config, &self.server_name, self.neg, chain, None)
+    }
+}
+
+/// Awaits CertificateStatus (RFC 6066 §8) after the server acknowledged
+/// status_request. "A server MAY also choose not to send" it, so the
+/// message that would follow Certificate is taken too, after verifying
+/// the chain without a staple.
+struct ExpectCertificateStatus {
+    config: Arc<ClientConfig>,
+    server_name: String,
+    neg: Negotiated,
+    chain: Vec<Vec<u8>>,
+}
+
+impl State for ExpectCertificateStatus {
+    fn id(&self) -> StateId {
+        StateId::ExpectCertificateStatus
+    }
+
+    fn awaits(&self) -> Awaits {
+        Awaits {
+            what: "CertificateStatus",
+            handshake: &[
+                HandshakeType::CertificateStatus,
+                HandshakeType::ServerKeyExchange,
+                HandshakeType::CertificateRequest,
+                HandshakeType::ServerHelloDone,
+            ],
+        }
+    }
+
+    fn handle(self: Box<Self>, cx: &mut Context<'_>, m: Message) -> Result<Box<dyn State>, Error> {
+        let is_status = matches!(
+            &m,
+            Message::Handshake {
+                parsed: HandshakeMessagePayload {
+                    payload: HandshakePayload::CertificateStatus(_),
+                    ..
+                },
+                ..
+            }
+        );
+        if !is_status {
+            let next = verify_then_expect_key_exchange(
+                cx,
+                self.config,
+                &self.server_name,
+                self.neg,
+                self.chain,
+                None,
+            )?;
+            return next.handle(cx, m);
+        }
+        let status = require_handshake!(cx, m, "CertificateStatus",
+            HandshakePayload::CertificateStatus(s) => s);
+        let response = match status {
+            CertificateStatusPayload::Ocsp(r) => r.0,
+            // §8: the status_type is the one we asked for (ocsp).
+            CertificateStatusPayload::Other { status_type, .. } => {
+                return Err(PeerMisbehaved::UnrequestedStatusType(status_type).into())
+            }
         };
-        self.config
-            .verifier
-            .verify(&chain, &self.server_name, cx.now)?;
-        cx.core.log_local("certificate chain verified", &[]);
-        match self.neg.params.kx {
-            KeyExchange::Rsa => {
-                let server_key = crate::pki::leaf_public_key(leaf)?;
-                Ok(Box::new(ExpectServerHelloDone {
-                    neg: self.neg,
-                    kx: ClientKx::Rsa(server_key),
-                    certificate_requested: false,
-                }))
+        verify_then_expect_key_exchange(
+            cx,
+            self.config,
+            &self.server_name,
+            self.neg,
+            self.chain,
+            Some(&response),
+        )
+    }
+}
+
+/// Verifies the server's chain (with its staple, if any) and moves on to
+/// what the key exchange awaits next.
+fn verify_then_expect_key_exchange(
+    cx: &mut Context<'_>,
+    config: Arc<ClientConfig>,
+    server_name: &str,
+    neg: Negotiated,
+    chain: Vec<Vec<u8>>,
+    staple: Option<&[u8]>,
+) -> Result<Box<dyn State>, Error> {
+    let Some(leaf) = chain.first() else {
+        return Err(PeerMisbehaved::EmptyCertificateChain.into());
+    };
+    config
+        .verifier
+        .verify(&chain, server_name, staple, cx.now)?;
+    cx.core.log_local("certificate chain verified", &[]);
+    match neg.params.kx {
+        KeyExchange::Rsa => {
+            let server_key = crate::pki::leaf_public_key(leaf)?;
+            Ok(Box::new(ExpectServerHelloDone {
+                neg,
+                kx: ClientKx::Rsa(server_key),
+                certificate_requested: false,
+            }))
+        }
+        KeyExchange::Ecdhe => {
+            // The leaf's key signs ServerKeyExchange; it must be of the
+            // suite's kind (RFC 8422 §5.3: ECDSA-capable for
+            // ECDHE_ECDSA, RSA for ECDHE_RSA).
+            let spki = crypto::sig::leaf_spki(leaf)?;
+            let kind = SpkiKey::from_der(&spki)
+                .map_err(|_| PeerMisbehaved::CertificateKeyMismatch)?
+                .kind();
+            if kind != neg.params.auth {
+                return Err(PeerMisbehaved::CertificateKeyMismatch.into());
             }
-            KeyExchange::Ecdhe => {
-                // The leaf's key signs ServerKeyExchange; it must be of the
-                // suite's kind (RFC 8422 §5.3: ECDSA-capable for
-                // ECDHE_ECDSA, RSA for ECDHE_RSA).
-                let spki = crypto::sig::leaf_spki(leaf)?;
-                let kind = SpkiKey::from_der(&spki)
-                    .map_err(|_| PeerMisbehaved::CertificateKeyMismatch)?
-                    .kind();
-                if kind != self.neg.params.auth {
-                    return Err(PeerMisbehaved::CertificateKeyMismatch.into());
-                }
-                Ok(Box::new(ExpectServerKeyExchange {
-                    config: self.config,
-                    neg: self.neg,
-                    spki,
-                }))
-            }
+            Ok(Box::new(ExpectServerKeyExchange { config, neg, spki }))
         }
     }
 }

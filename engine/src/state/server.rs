@@ -16,10 +16,11 @@ use crate::enums::{
 };
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::{
-    CertificatePayload, ClientExtension, ClientHelloPayload, DigitallySigned, EcPoint,
-    HandshakeMessagePayload, HandshakePayload, Random, RenegotiatedConnection, ServerEcdhParams,
-    ServerExtension, ServerHelloPayload, ServerKeyExchangePayload, SessionId,
-    SignatureAndHashAlgorithm, SignatureBytes,
+    CertificatePayload, CertificateStatusPayload, CertificateStatusRequest, ClientExtension,
+    ClientHelloPayload, DigitallySigned, EcPoint, HandshakeMessagePayload, HandshakePayload,
+    OcspResponseBytes, Random, RenegotiatedConnection, ServerEcdhParams, ServerExtension,
+    ServerHelloPayload, ServerKeyExchangePayload, SessionId, SignatureAndHashAlgorithm,
+    SignatureBytes,
 };
 use std::sync::Arc;
 
@@ -45,6 +46,9 @@ struct Offer {
     /// RFC 5246 §7.4.1.4.1; `None` when absent (SHA-1 would be implied,
     /// which we do not sign with: no ECDHE suite is then chosen).
     signature_algorithms: Option<Vec<SignatureAndHashAlgorithm>>,
+    /// The OCSP staple we will send: the client asked for an ocsp status
+    /// (RFC 6066 §8) and we have one.
+    staple: Option<Vec<u8>>,
 }
 
 /// An ECDHE suite's parameters chosen with it.
@@ -77,6 +81,7 @@ impl ExpectClientHello {
         let mut groups = None;
         let mut sent_point_formats = false;
         let mut signature_algorithms = None;
+        let mut wants_ocsp = false;
         for ext in exts {
             match ext {
                 ClientExtension::RenegotiationInfo(ri) => {
@@ -95,6 +100,9 @@ impl ExpectClientHello {
                     sent_point_formats = true;
                 }
                 ClientExtension::SignatureAlgorithms(a) => signature_algorithms = Some(a.clone()),
+                ClientExtension::StatusRequest(CertificateStatusRequest::Ocsp { .. }) => {
+                    wants_ocsp = true
+                }
                 _ => {}
             }
         }
@@ -106,6 +114,7 @@ impl ExpectClientHello {
             groups,
             sent_point_formats,
             signature_algorithms,
+            staple: self.config.ocsp_staple.clone().filter(|_| wants_ocsp),
         })
     }
 
@@ -245,7 +254,7 @@ impl State for ExpectClientHello {
             extended_master_secret: offer.extended_master_secret,
             session_id,
         };
-        cx.core.send_handshake(server_hello(&neg, &offer))?;
+        cx.core.send_handshake(server_hello(&neg, &offer, true))?;
         cx.core
             .send_handshake(HandshakeMessagePayload::new(HandshakePayload::Certificate(
                 CertificatePayload(
@@ -256,6 +265,14 @@ impl State for ExpectClientHello {
                         .collect(),
                 ),
             )))?;
+        // RFC 6066 §8: "immediately after the Certificate message".
+        if let Some(staple) = &offer.staple {
+            cx.core.send_handshake(HandshakeMessagePayload::new(
+                HandshakePayload::CertificateStatus(CertificateStatusPayload::Ocsp(
+                    OcspResponseBytes(staple.clone()),
+                )),
+            ))?;
+        }
         let kx = match ecdhe {
             Some(choice) => Some(self.send_server_key_exchange(cx, &neg, choice)?),
             None => None,
@@ -315,7 +332,8 @@ impl ExpectClientHello {
     }
 }
 
-fn server_hello(neg: &Negotiated, offer: &Offer) -> HandshakeMessagePayload {
+/// `full`: a full handshake (Certificate follows), not a resumption.
+fn server_hello(neg: &Negotiated, offer: &Offer, full: bool) -> HandshakeMessagePayload {
     let mut exts = Vec::new();
     // RFC 8422 §5.2: with an ECC suite, answer the client's ec_point_formats.
     if offer.sent_point_formats && neg.params.kx == KeyExchange::Ecdhe {
@@ -330,6 +348,9 @@ fn server_hello(neg: &Negotiated, offer: &Offer) -> HandshakeMessagePayload {
     }
     if neg.extended_master_secret {
         exts.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if full && offer.staple.is_some() {
+        exts.push(ServerExtension::StatusRequestAck);
     }
     HandshakeMessagePayload::new(HandshakePayload::ServerHello(ServerHelloPayload {
         server_version: ProtocolVersion::TLSv1_2,
@@ -356,7 +377,8 @@ fn resume(
         extended_master_secret: session.extended_master_secret,
         session_id: session.id.clone(),
     };
-    cx.core.send_handshake(server_hello(&neg, offer))?;
+    // No Certificate, so no CertificateStatus and no status_request.
+    cx.core.send_handshake(server_hello(&neg, offer, false))?;
     let keys = derive_keys(cx, &neg, &session.master_secret)?;
     cx.core.pending_read = Some(keys.theirs);
     cx.core.send_ccs(keys.ours)?;

@@ -131,7 +131,7 @@ pub fn run_chain(c: &serde_json::Value, host: &str) -> (Connection, Connection) 
     let mut verifier =
         PkiVerifier::new(&[pki(c["root"].as_str().unwrap())], strs(&c["crls"])).unwrap();
     if c["revocation"] == "requireCrl" {
-        verifier.revocation = gauntlet_engine::pki::RevocationPolicy::RequireCrl;
+        verifier.revocation = gauntlet_engine::pki::RevocationPolicy::RequireStatus;
     }
     let cli_cfg = ClientConfig::new(Arc::new(verifier));
     let cli =

@@ -6,7 +6,8 @@ use gauntlet_engine::pki::{self, Purpose, RevocationPolicy, VerifyOptions};
 
 /// `pki::verify_chain` on DER blobs ([`split_chunks`] after two bytes).
 /// Byte 0: bits 0–2 the number of chain certificates minus one (the other
-/// blobs are CRLs), bit 3 clientAuth, bit 4 RequireCrl, bits 5–6 the name.
+/// blobs are CRLs), bit 3 clientAuth, bit 4 RequireStatus, bits 5–6 the
+/// name, bit 7: the last blob is an OCSP staple for the leaf, not a CRL.
 /// Byte 1: the time (NOW, 0, far future, NOW shifted).
 ///
 /// Invariants: a verified path starts at the presented leaf, ends at the
@@ -19,7 +20,14 @@ pub fn x509(data: &[u8]) {
     };
     let blobs: Vec<Vec<u8>> = split_chunks(rest).into_iter().map(<[u8]>::to_vec).collect();
     let n_chain = (usize::from(flags & 7) + 1).min(blobs.len());
-    let (chain, crls) = blobs.split_at(n_chain);
+    let (chain, mut crls) = blobs.split_at(n_chain);
+    let mut staple = None;
+    if flags & 0x80 != 0 {
+        if let Some((last, rest)) = crls.split_last() {
+            staple = Some(last.as_slice());
+            crls = rest;
+        }
+    }
     let names = ["localhost", "127.0.0.1", "a.example.test", ""];
     let name = pki::ServerName::parse(names[usize::from(flags >> 5) & 3]).ok();
     let now = match time & 3 {
@@ -37,11 +45,12 @@ pub fn x509(data: &[u8]) {
             Purpose::ServerAuth
         },
         revocation: if flags & 16 != 0 {
-            RevocationPolicy::RequireCrl
+            RevocationPolicy::RequireStatus
         } else {
             RevocationPolicy::CheckIfPresent
         },
         min_rsa_bits: pki::DEFAULT_MIN_RSA_BITS,
+        ocsp_staple: staple,
     };
     if let Ok(path) = pki::verify_chain(chain, test_roots(), crls, &opts) {
         assert_eq!(
