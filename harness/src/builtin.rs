@@ -8,7 +8,7 @@ use gauntlet_engine::crypto::aws_lc::{AwsLc, AwsLcRsaKey};
 use gauntlet_engine::crypto::rsa_kx::private_key_from_pem;
 use gauntlet_engine::crypto::sig::{leaf_spki, EcdsaKey};
 use gauntlet_engine::pki::pem::der_blocks;
-use gauntlet_engine::pki::{leaf_public_key, Crl, TrustAnchors};
+use gauntlet_engine::pki::{leaf_public_key, Crl, RevocationPolicy, TrustAnchors};
 use gauntlet_engine::provider::{CryptoProvider, RustCrypto};
 use gauntlet_engine::{ClientConfig, Provider, ServerConfig};
 use rsa::PrivateKey;
@@ -207,6 +207,15 @@ pub fn server_config(cert: Option<&Path>, key: Option<&Path>) -> Result<ServerCo
 
 /// The reference client's config: trusts `ca` (the built-in root by default).
 pub fn client_config(ca: Option<&Path>, crls: Option<&Path>) -> Result<ClientConfig, String> {
+    client_config_with(ca, crls, RevocationPolicy::CheckIfPresent)
+}
+
+/// As [`client_config`], with a revocation policy.
+pub fn client_config_with(
+    ca: Option<&Path>,
+    crls: Option<&Path>,
+    revocation: RevocationPolicy,
+) -> Result<ClientConfig, String> {
     let roots = match ca {
         Some(p) => load_certs(p)?,
         None => der_blocks(ROOT_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?,
@@ -215,8 +224,32 @@ pub fn client_config(ca: Option<&Path>, crls: Option<&Path>) -> Result<ClientCon
         Some(p) => load_crls(p)?,
         None => Vec::new(),
     };
-    let verifier = PkiVerifier::new(&roots, crls).map_err(|e| format!("trust anchors: {e:?}"))?;
+    let mut verifier =
+        PkiVerifier::new(&roots, crls).map_err(|e| format!("trust anchors: {e:?}"))?;
+    verifier.revocation = revocation;
     Ok(ClientConfig::new(Arc::new(verifier)))
+}
+
+/// A staple file for `serve --ocsp-response`: DER, one OCSPResponse
+/// SEQUENCE, non-empty and within CertificateStatus's 2^24-1 bytes and the
+/// engine's own cap (checked at start-up with a one-line error).
+pub fn load_ocsp_response(path: &Path) -> Result<Vec<u8>, String> {
+    let der = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if der.first() != Some(&0x30) {
+        return Err(format!(
+            "{}: not a DER OCSPResponse (want a SEQUENCE; convert PEM with openssl)",
+            path.display()
+        ));
+    }
+    if der.len() > gauntlet_engine::pki::ocsp::MAX_RESPONSE_LEN {
+        return Err(format!(
+            "{}: {} bytes, more than an OCSP response may be ({})",
+            path.display(),
+            der.len(),
+            gauntlet_engine::pki::ocsp::MAX_RESPONSE_LEN
+        ));
+    }
+    Ok(der)
 }
 
 /// A provider seeded from the OS (the harness owns randomness), or from a

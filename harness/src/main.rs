@@ -4,6 +4,7 @@
 
 use clap::{Parser, Subcommand};
 use gauntlet_engine::enums::CipherSuite;
+use gauntlet_engine::pki::RevocationPolicy;
 use gauntlet_engine::Side;
 use gauntlet_harness::case::TestCase;
 use gauntlet_harness::expectations::{glob_match, Expectations};
@@ -346,6 +347,10 @@ struct ServeArgs {
     /// Crypto provider: aws-lc (default; faster RSA and AES-GCM) or rustcrypto.
     #[arg(long, value_enum, default_value_t)]
     provider: builtin::Crypto,
+    /// A DER OCSPResponse for the leaf, stapled in CertificateStatus to
+    /// clients that send status_request (RFC 6066 §8). Sent as given.
+    #[arg(long, value_name = "FILE")]
+    ocsp_response: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -387,6 +392,30 @@ struct ConnectArgs {
     /// Crypto provider: aws-lc (default; faster RSA and AES-GCM) or rustcrypto.
     #[arg(long, value_enum, default_value_t)]
     provider: builtin::Crypto,
+    /// Revocation checking: off; soft (default: a CRL or stapled OCSP
+    /// status that is bad fails, none passes); hard (every certificate
+    /// needs a good status). soft and hard ask for an OCSP staple.
+    #[arg(long, value_enum, default_value_t = Revocation::Soft)]
+    revocation: Revocation,
+    /// Validate the certificates at this time (RFC 3339, e.g.
+    /// 2027-01-01T00:00:00Z) instead of the clock.
+    #[arg(long, value_parser = parse_time)]
+    time: Option<gauntlet_engine::UnixTime>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Revocation {
+    Off,
+    Soft,
+    Hard,
+}
+
+fn parse_time(s: &str) -> Result<gauntlet_engine::UnixTime, String> {
+    let t = chrono::DateTime::parse_from_rfc3339(s)
+        .map_err(|e| format!("{s}: not an RFC 3339 time ({e})"))?;
+    u64::try_from(t.timestamp())
+        .map(gauntlet_engine::UnixTime)
+        .map_err(|_| format!("{s}: before 1970"))
 }
 
 /// A `--suites` list, in order (a newtype so clap takes the whole list as
@@ -494,6 +523,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     if let Some(SuiteList(s)) = args.suites {
         config.suites = s;
     }
+    if let Some(path) = &args.ocsp_response {
+        config.ocsp_staple = Some(builtin::load_ocsp_response(path).map_err(Failure::Setup)?);
+    }
     let addr = serve::resolve(&args.listen).map_err(Failure::Setup)?;
     let listener = TcpListener::bind(addr).map_err(|e| Failure::Setup(format!("{addr}: {e}")))?;
     let local = listener
@@ -526,8 +558,14 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
     // Every flag and file is checked before anything connects.
     let timeout = secs(args.timeout, "timeout").map_err(Failure::Setup)?;
     let linger = secs(args.linger, "linger").map_err(Failure::Setup)?;
-    let mut config =
-        builtin::client_config(args.ca.as_deref(), args.crl.as_deref()).map_err(Failure::Setup)?;
+    let policy = match args.revocation {
+        Revocation::Off => RevocationPolicy::Off,
+        Revocation::Soft => RevocationPolicy::CheckIfPresent,
+        Revocation::Hard => RevocationPolicy::RequireStatus,
+    };
+    let mut config = builtin::client_config_with(args.ca.as_deref(), args.crl.as_deref(), policy)
+        .map_err(Failure::Setup)?;
+    config.ocsp_stapling = args.revocation != Revocation::Off;
     let addr = serve::resolve(&args.addr).map_err(Failure::Setup)?;
     let host = args
         .servername
@@ -567,6 +605,7 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
         linger,
         keylog: args.keylog,
         crypto: args.provider,
+        time: args.time,
     };
     // A port where nothing listens (or no answer) is bad input: exit 2.
     let stream = serve::open(addr, timeout).map_err(Failure::Setup)?;

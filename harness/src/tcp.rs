@@ -80,6 +80,8 @@ pub struct TcpSession {
     /// The warning alerts the peer sent, each description once (at most
     /// 256 entries, one per description: a flood of warnings adds nothing).
     warnings: Vec<AlertDescription>,
+    /// The engine's time: the wall clock unless pinned (`connect --time`).
+    pub time: Option<UnixTime>,
 }
 
 impl TcpSession {
@@ -94,6 +96,7 @@ impl TcpSession {
             inbox: Vec::new(),
             peer_closed: false,
             warnings: Vec::new(),
+            time: None,
         })
     }
 
@@ -136,7 +139,7 @@ impl TcpSession {
         if n == 0 {
             return Err(DriveError::Eof);
         }
-        self.conn.feed(&buf[..n], now());
+        self.conn.feed(&buf[..n], self.time.unwrap_or_else(now));
         self.collect()?;
         self.flush()
     }

@@ -630,6 +630,7 @@ fn connect_options(timeout: Duration) -> ConnectOptions {
         linger: timeout,
         keylog: None,
         crypto: Default::default(),
+        time: None,
     }
 }
 

@@ -180,6 +180,9 @@ fn bad_flags_exit_2_before_anything_binds() {
         &["connect", &addr, "--timeout", "0"][..],
         &["connect", &addr, "--linger", "0"][..],
         &["connect", &addr, "--suite", "ffff"][..],
+        &["connect", &addr, "--time", "yesterday"][..],
+        &["connect", &addr, "--time", "1969-12-31T23:59:59Z"][..],
+        &["connect", &addr, "--revocation", "maybe"][..],
         &["connect"][..],
         &["vectors", "verify", "/no/such/dir"][..],
         &["list", "--bogus"][..],
@@ -209,4 +212,19 @@ fn serve_binds_only_after_its_flags_are_checked() {
     let o = gauntlet(&["serve", "--listen", &addr, "--timeout", "0"]);
     assert_eq!(o.status.code(), Some(2));
     TcpListener::bind(&addr).unwrap();
+}
+
+#[test]
+fn serve_refuses_a_missing_or_non_der_ocsp_response_naming_it() {
+    let (cert, key) = (pki("leaf.pem"), pki("leaf.key"));
+    let missing = PathBuf::from("/no/such/ocsp.der");
+    assert_refused(
+        &serve_args(&cert, &key, &["--ocsp-response", s(&missing)]),
+        &missing,
+    );
+    let pem = file("ocsp.pem", b"-----BEGIN OCSP RESPONSE-----\n");
+    assert_refused(
+        &serve_args(&cert, &key, &["--ocsp-response", s(&pem)]),
+        &pem,
+    );
 }

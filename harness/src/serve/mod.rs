@@ -168,6 +168,8 @@ pub struct ConnectOptions {
     pub keylog: Option<PathBuf>,
     /// The client's primitives (`--provider`).
     pub crypto: crate::builtin::Crypto,
+    /// Validate at this time instead of the wall clock (`--time`).
+    pub time: Option<gauntlet_engine::UnixTime>,
 }
 
 /// Resolves `addr` to one socket address, with a one-line error.
@@ -208,6 +210,7 @@ pub fn connect_over(
     let conn = Connection::client(config, &opts.server_name, opts.crypto.provider(None), None)
         .map_err(|e| e.to_string())?;
     let mut s = TcpSession::new(conn, stream, opts.timeout).map_err(|e| e.to_string())?;
+    s.time = opts.time;
     let result = s.handshake();
     if let Some(path) = &opts.keylog {
         write_keylog(path, &s.conn, &Mutex::new(()));
