@@ -13,6 +13,10 @@
 #     also needs the root's CRL for the intermediate) and, for
 #     leaf-revoked, the revoked one (refused: certificate_revoked);
 #     --revocation off completes against the revoked one (nothing checked);
+# (c) our client fetching: `connect --revocation soft|hard --ocsp-url` an
+#     responder answering with `openssl ocsp -index` (ci/ocsp-responder.py), POST and GET: the good leaf
+#     passes, the revoked one is refused; with the responder down soft-fail
+#     passes and hard-fail refuses;
 # (b) our server: `gauntlet serve --ocsp-response` to `openssl s_client
 #     -status` (which prints the staple: "Cert Status: good") and to
 #     `gnutls-cli --ocsp` (which verifies the staple and completes), and the
@@ -114,6 +118,51 @@ client_cell "connect --revocation soft <- s_server -status_file revoked" leaf-re
 client_cell "connect --revocation hard <- s_server -status_file revoked" leaf-revoked "$TMP/revoked.der" hard "Revoked"
 client_cell "connect --revocation off <- s_server -status_file revoked" leaf-revoked "$TMP/revoked.der" off ok
 client_cell "connect --revocation soft <- s_server, staple of another leaf" leaf "$TMP/revoked.der" soft "NoMatchingResponse"
+
+# ---- (c) our client fetching from an OCSP responder whose answers `openssl
+# ocsp -index` makes (ci/ocsp-responder.py carries them over HTTP on loopback)
+# (the test PKI's leaves carry no AIA, so --ocsp-url names it; the
+# intermediate's status is the root's CRL where hard-fail needs it).
+responder() { # PORT
+  python3 ci/ocsp-responder.py "$1" "$TMP/index.txt" "$PKI/int.pem" "$PKI/int.pem" "$PKI/int.key" \
+    >"$TMP/responder.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$1"
+}
+fetch_cell() { # NAME LEAF POLICY OCSP_URL WANT [EXTRA...]
+  local name=$1 leaf=$2 policy=$3 url=$4 want=$5 port out rc
+  shift 5
+  port=$(free_port)
+  openssl s_server -accept "127.0.0.1:$port" -cert "$PKI/$leaf.pem" -key "$PKI/$leaf.key" \
+    -cert_chain "$PKI/int.pem" -tls1_2 -cipher AES128-GCM-SHA256 -www -quiet >"$TMP/s_server.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$port"
+  set +e
+  out=$(printf 'GET / HTTP/1.0\r\n\r\n' | timeout 30 "$BIN" connect "127.0.0.1:$port" --servername localhost \
+    --revocation "$policy" --ocsp-url "$url" --fetch-timeout 2 --timeout 10 --linger 0.5 "$@" 2>&1 >/dev/null)
+  rc=$?
+  set -e
+  stop_last
+  if [ "$want" = ok ]; then
+    if [ $rc -eq 0 ]; then cell "$name" pass ""; else cell "$name" FAIL "rc=$rc: $out"; fi
+  elif [ $rc -ne 0 ] && grep -qi -- "$want" <<<"$out"; then
+    cell "$name" pass ""
+  else
+    cell "$name" FAIL "rc=$rc, want '$want': $out"
+  fi
+}
+rport=$(free_port)
+responder "$rport"
+R="http://127.0.0.1:$rport"
+fetch_cell "connect --revocation soft, OCSP POST: good leaf" leaf soft "$R" ok
+fetch_cell "connect --revocation hard, OCSP POST: good leaf" leaf hard "$R" ok --crl "$PKI/root-crl.pem"
+fetch_cell "connect --revocation hard, OCSP GET: good leaf" leaf hard "$R" ok --crl "$PKI/root-crl.pem" --ocsp-method get
+fetch_cell "connect --revocation soft, OCSP: revoked leaf refused" leaf-revoked soft "$R" "Revoked"
+fetch_cell "connect --revocation hard, OCSP: revoked leaf refused" leaf-revoked hard "$R" "Revoked" --crl "$PKI/root-crl.pem"
+stop_last
+down="http://127.0.0.1:$(free_port)"
+fetch_cell "connect --revocation soft, responder down: passes" leaf soft "$down" ok
+fetch_cell "connect --revocation hard, responder down: refused" leaf hard "$down" "RevocationStatusUnknown" --crl "$PKI/root-crl.pem"
 
 # ---- (b) our server stapling to openssl s_client -status and gnutls-cli --ocsp
 serve() { # LEAF STAPLE PORT

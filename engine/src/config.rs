@@ -385,6 +385,7 @@ impl ServerCertVerifier for PkiVerifier {
                 revocation: self.revocation,
                 min_rsa_bits: self.min_rsa_bits,
                 ocsp_staple,
+                fetched_ocsp: &[],
             },
         )
         .map(|_| ())

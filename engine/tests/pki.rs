@@ -74,6 +74,7 @@ fn run(e: &Entry) -> Result<VerifiedChain, CertificateError> {
         },
         min_rsa_bits: DEFAULT_MIN_RSA_BITS,
         ocsp_staple: None,
+        fetched_ocsp: &[],
     };
     verify_chain(&chain, &roots, &crls, &opts)
 }
@@ -797,6 +798,7 @@ fn every_single_byte_corruption_of_a_crl_is_rejected() {
         revocation: RevocationPolicy::RequireStatus,
         min_rsa_bits: DEFAULT_MIN_RSA_BITS,
         ocsp_staple: None,
+        fetched_ocsp: &[],
     };
     for i in 0..der.len() {
         for flip in [0x01u8, 0x80] {
@@ -831,6 +833,7 @@ fn run_with_min_rsa_bits(name: &str, min_rsa_bits: usize) -> Result<(), Certific
         revocation: RevocationPolicy::CheckIfPresent,
         min_rsa_bits,
         ocsp_staple: None,
+        fetched_ocsp: &[],
     };
     verify_chain(&chain, &roots, &[], &opts).map(|_| ())
 }

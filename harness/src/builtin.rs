@@ -230,6 +230,33 @@ pub fn client_config_with(
     Ok(ClientConfig::new(Arc::new(verifier)))
 }
 
+/// Our client's verifier that also fetches OCSP and CRLs for the path
+/// (`connect --revocation soft|hard`), over `ca` (default: the built-in
+/// root) and the CRLs in `crls`.
+pub fn fetching_verifier(
+    ca: Option<&Path>,
+    crls: Option<&Path>,
+    revocation: RevocationPolicy,
+    fetch: crate::revocation::FetchOptions,
+) -> Result<crate::revocation::FetchingVerifier, String> {
+    let roots = match ca {
+        Some(p) => load_certs(p)?,
+        None => der_blocks(ROOT_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?,
+    };
+    let crls = match crls {
+        Some(p) => load_crls(p)?,
+        None => Vec::new(),
+    };
+    Ok(crate::revocation::FetchingVerifier {
+        roots: TrustAnchors::from_der(&roots).map_err(|e| format!("trust anchors: {e:?}"))?,
+        crls,
+        revocation,
+        min_rsa_bits: gauntlet_engine::pki::DEFAULT_MIN_RSA_BITS,
+        fetch,
+        notes: std::sync::Mutex::new(Vec::new()),
+    })
+}
+
 /// A staple file for `serve --ocsp-response`: DER, one OCSPResponse
 /// SEQUENCE, non-empty and within CertificateStatus's 2^24-1 bytes and the
 /// engine's own cap (checked at start-up with a one-line error).

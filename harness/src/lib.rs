@@ -82,6 +82,7 @@ pub mod pcap;
 pub mod peer;
 pub mod process;
 pub mod report;
+pub mod revocation;
 pub mod runner;
 pub mod serve;
 pub mod suites;

@@ -401,6 +401,20 @@ struct ConnectArgs {
     /// 2027-01-01T00:00:00Z) instead of the clock.
     #[arg(long, value_parser = parse_time)]
     time: Option<gauntlet_engine::UnixTime>,
+    /// With --revocation soft|hard: ask this OCSP responder (http://...)
+    /// about the leaf instead of its AIA responders.
+    #[arg(long, value_name = "URL")]
+    ocsp_url: Option<String>,
+    /// With --revocation soft|hard: fetch the leaf issuer's CRL from this
+    /// URL instead of the leaf's distribution points.
+    #[arg(long, value_name = "URL")]
+    crl_url: Option<String>,
+    /// How OCSP requests go out (RFC 6960 appendix A.1).
+    #[arg(long, value_enum, default_value_t)]
+    ocsp_method: gauntlet_harness::revocation::OcspMethod,
+    /// Seconds each OCSP or CRL fetch may take; then it counts as no answer.
+    #[arg(long, default_value_t = 5.0)]
+    fetch_timeout: f64,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -563,8 +577,24 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
         Revocation::Soft => RevocationPolicy::CheckIfPresent,
         Revocation::Hard => RevocationPolicy::RequireStatus,
     };
-    let mut config = builtin::client_config_with(args.ca.as_deref(), args.crl.as_deref(), policy)
-        .map_err(Failure::Setup)?;
+    let fetch = gauntlet_harness::revocation::FetchOptions {
+        timeout: secs(args.fetch_timeout, "fetch-timeout").map_err(Failure::Setup)?,
+        method: args.ocsp_method,
+        ocsp_url: args.ocsp_url.clone(),
+        crl_url: args.crl_url.clone(),
+    };
+    for url in [&args.ocsp_url, &args.crl_url].into_iter().flatten() {
+        if !url.starts_with("http://") {
+            return Err(Failure::Setup(format!(
+                "{url}: only http:// URLs are fetched"
+            )));
+        }
+    }
+    let verifier = Arc::new(
+        builtin::fetching_verifier(args.ca.as_deref(), args.crl.as_deref(), policy, fetch)
+            .map_err(Failure::Setup)?,
+    );
+    let mut config = gauntlet_engine::ClientConfig::new(verifier.clone());
     config.ocsp_stapling = args.revocation != Revocation::Off;
     let addr = serve::resolve(&args.addr).map_err(Failure::Setup)?;
     let host = args
@@ -617,9 +647,23 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
         &input,
         &mut std::io::stdout().lock(),
     )
-    .map_err(Failure::Run)?;
+    .map_err(|e| {
+        print_fetch_notes(&verifier);
+        Failure::Run(e)
+    })?;
+    print_fetch_notes(&verifier);
     eprintln!("gauntlet: {}", serve::describe(&hs));
     Ok(())
+}
+
+/// What revocation fetching could not get (a responder down, slow, too
+/// large), one line each, so a soft-fail pass is not silent.
+fn print_fetch_notes(verifier: &gauntlet_harness::revocation::FetchingVerifier) {
+    if let Ok(notes) = verifier.notes.lock() {
+        for n in notes.iter() {
+            eprintln!("gauntlet: revocation: {n}");
+        }
+    }
 }
 
 fn verify(dir: Option<PathBuf>) -> ExitCode {

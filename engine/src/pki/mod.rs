@@ -161,6 +161,61 @@ pub struct VerifyOptions<'a> {
     /// The OCSP response the server stapled for the leaf (RFC 6066 §8), if
     /// any: it must verify and name the leaf, else `BadStatusResponse`.
     pub ocsp_staple: Option<&'a [u8]>,
+    /// OCSP responses the caller fetched (from [`revocation_queries`]'
+    /// responders), each for the certificate it names.
+    pub fetched_ocsp: &'a [FetchedOcsp],
+}
+
+/// An OCSP response the caller fetched for one certificate of the path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchedOcsp {
+    /// The certificate asked about, DER.
+    pub cert: Vec<u8>,
+    /// The DER OCSPResponse that came back.
+    pub response: Vec<u8>,
+}
+
+/// What a caller may fetch for one certificate of the path: its OCSP status
+/// from `ocsp_urls` (with [`ocsp::request`] for `cert` and `issuer`) or its
+/// issuer's CRL from `crl_urls`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusQuery {
+    pub cert: Vec<u8>,
+    pub issuer: Vec<u8>,
+    pub ocsp_urls: Vec<String>,
+    pub crl_urls: Vec<String>,
+}
+
+/// The engine never fetches: this names, for each certificate below the
+/// anchor on the path `chain` validates along (revocation aside), what a
+/// status could be fetched from. The caller fetches, with its own timeouts
+/// and size caps, and hands the answers to [`verify_chain`]
+/// ([`VerifyOptions::fetched_ocsp`], and CRLs among the `crls`).
+pub fn revocation_queries(
+    chain: &[Vec<u8>],
+    roots: &TrustAnchors,
+    opts: &VerifyOptions<'_>,
+) -> Result<Vec<StatusQuery>, CertificateError> {
+    let unchecked = VerifyOptions {
+        revocation: RevocationPolicy::Off,
+        ocsp_staple: None,
+        fetched_ocsp: &[],
+        ..*opts
+    };
+    let path = verify_chain(chain, roots, &[], &unchecked)?;
+    let mut queries = Vec::new();
+    for pair in path.certs.windows(2) {
+        if let [cert, issuer] = pair {
+            let parsed = Cert::parse(cert)?;
+            queries.push(StatusQuery {
+                cert: cert.clone(),
+                issuer: issuer.clone(),
+                ocsp_urls: parsed.ocsp_urls,
+                crl_urls: parsed.crl_urls,
+            });
+        }
+    }
+    Ok(queries)
 }
 
 /// The certificates trusted as path ends, from DER root certificates.
@@ -239,6 +294,7 @@ pub fn verify_server_chain(
             revocation: RevocationPolicy::CheckIfPresent,
             min_rsa_bits: DEFAULT_MIN_RSA_BITS,
             ocsp_staple: None,
+            fetched_ocsp: &[],
         },
     )
 }
@@ -261,6 +317,7 @@ pub fn verify_client_chain(
             revocation: RevocationPolicy::CheckIfPresent,
             min_rsa_bits: DEFAULT_MIN_RSA_BITS,
             ocsp_staple: None,
+            fetched_ocsp: &[],
         },
     )
 }
@@ -304,6 +361,7 @@ pub fn verify_chain(
             budget: SIGNATURE_BUDGET,
             min_rsa_bits: opts.min_rsa_bits,
             ocsp_staple: opts.ocsp_staple,
+            fetched_ocsp: opts.fetched_ocsp,
         };
         let mut path = vec![(Node::Presented(0), leaf)];
         search.extend(&mut path)?;
@@ -450,6 +508,7 @@ struct PathSearch<'a> {
     budget: u32,
     min_rsa_bits: usize,
     ocsp_staple: Option<&'a [u8]>,
+    fetched_ocsp: &'a [FetchedOcsp],
 }
 
 /// Keeps the first specific error: "no issuer found" is the least telling.
@@ -611,6 +670,24 @@ impl<'a> PathSearch<'a> {
                 ocsp::CertStatus::Good => usable = true,
                 ocsp::CertStatus::Revoked { .. } => return Err(CertificateError::Revoked),
                 ocsp::CertStatus::Unknown => {}
+            }
+        }
+        // Fetched answers: one that names the certificate must verify, like
+        // a CRL; an error status (tryLater, unauthorized, ...) is no answer,
+        // as a responder that is down is.
+        let mut opts = ocsp::OcspOptions::at(Time(u64::try_from(self.now).unwrap_or(0)));
+        opts.min_rsa_bits = self.min_rsa_bits;
+        for fetched in self.fetched_ocsp.iter().filter(|f| f.cert == cert.der) {
+            match ocsp::verify_parsed(&fetched.response, cert, issuer, &opts) {
+                Ok(v) => match v.status {
+                    ocsp::CertStatus::Good => usable = true,
+                    ocsp::CertStatus::Revoked { .. } => return Err(CertificateError::Revoked),
+                    ocsp::CertStatus::Unknown => {}
+                },
+                Err(crate::error::OcspError::ResponderStatus(_)) => {}
+                Err(e) => {
+                    first_error.get_or_insert(CertificateError::BadStatusResponse(Box::new(e)));
+                }
             }
         }
         for crl in self

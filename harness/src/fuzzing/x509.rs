@@ -51,6 +51,7 @@ pub fn x509(data: &[u8]) {
         },
         min_rsa_bits: pki::DEFAULT_MIN_RSA_BITS,
         ocsp_staple: staple,
+        fetched_ocsp: &[],
     };
     if let Ok(path) = pki::verify_chain(chain, test_roots(), crls, &opts) {
         assert_eq!(
