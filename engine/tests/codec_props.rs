@@ -28,7 +28,7 @@ fn bytes(len: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Vec<u8>>
 }
 
 /// Extension types this enum decodes itself; `Unknown` must avoid them.
-const CLIENT_TYPED: [ExtensionType; 7] = [
+const CLIENT_TYPED: [ExtensionType; 8] = [
     ExtensionType::ServerName,
     ExtensionType::ExtendedMasterSecret,
     ExtensionType::RenegotiationInfo,
@@ -36,17 +36,49 @@ const CLIENT_TYPED: [ExtensionType; 7] = [
     ExtensionType::SessionTicket,
     ExtensionType::SupportedGroups,
     ExtensionType::EcPointFormats,
+    ExtensionType::StatusRequest,
 ];
-const SERVER_TYPED: [ExtensionType; 5] = [
+const SERVER_TYPED: [ExtensionType; 6] = [
     ExtensionType::ServerName,
     ExtensionType::ExtendedMasterSecret,
     ExtensionType::RenegotiationInfo,
     ExtensionType::SessionTicket,
     ExtensionType::EcPointFormats,
+    ExtensionType::StatusRequest,
 ];
 
 /// Handshake types `HandshakePayload` decodes itself.
-const HANDSHAKE_TYPED: [u8; 10] = [0, 1, 2, 4, 11, 12, 13, 14, 16, 20];
+const HANDSHAKE_TYPED: [u8; 11] = [0, 1, 2, 4, 11, 12, 13, 14, 16, 20, 22];
+
+/// RFC 6066 §8 CertificateStatusRequest: ocsp with ResponderIDs<1..> and
+/// raw extensions, or another status_type with its body.
+fn status_request() -> impl Strategy<Value = CertificateStatusRequest> {
+    prop_oneof![
+        (vec(bytes(1..=8).prop_map(ResponderId), 0..3), bytes(0..=16)).prop_map(
+            |(responder_ids, request_extensions)| CertificateStatusRequest::Ocsp {
+                responder_ids,
+                request_extensions,
+            }
+        ),
+        (
+            any::<u8>().prop_filter("ocsp has its own variant", |t| *t != 1),
+            bytes(0..=16)
+        )
+            .prop_map(|(status_type, body)| CertificateStatusRequest::Other { status_type, body }),
+    ]
+}
+
+/// RFC 6066 §8 CertificateStatus.
+fn certificate_status() -> impl Strategy<Value = CertificateStatusPayload> {
+    prop_oneof![
+        bytes(1..=64).prop_map(|b| CertificateStatusPayload::Ocsp(OcspResponseBytes(b))),
+        (
+            any::<u8>().prop_filter("ocsp has its own variant", |t| *t != 1),
+            bytes(0..=16)
+        )
+            .prop_map(|(status_type, body)| CertificateStatusPayload::Other { status_type, body }),
+    ]
+}
 
 prop_compose! {
     fn random()(b in any::<[u8; 32]>()) -> Random { Random(b) }
@@ -132,6 +164,7 @@ fn client_extension() -> impl Strategy<Value = ClientExtension> {
         bytes(0..=64).prop_map(ClientExtension::SessionTicket),
         groups().prop_map(ClientExtension::SupportedGroups),
         point_formats().prop_map(ClientExtension::EcPointFormats),
+        status_request().prop_map(ClientExtension::StatusRequest),
         (unknown_ext_type(&CLIENT_TYPED), bytes(0..=64))
             .prop_map(|(typ, body)| ClientExtension::Unknown { typ, body }),
     ]
@@ -144,6 +177,7 @@ fn server_extension() -> impl Strategy<Value = ServerExtension> {
         renegotiated_connection().prop_map(ServerExtension::RenegotiationInfo),
         Just(ServerExtension::SessionTicketAck),
         point_formats().prop_map(ServerExtension::EcPointFormats),
+        Just(ServerExtension::StatusRequestAck),
         (unknown_ext_type(&SERVER_TYPED), bytes(0..=64))
             .prop_map(|(typ, body)| ServerExtension::Unknown { typ, body }),
     ]
@@ -241,6 +275,7 @@ fn handshake_payload() -> impl Strategy<Value = HandshakePayload> {
         server_key_exchange().prop_map(HandshakePayload::ServerKeyExchange),
         bytes(0..=48).prop_map(HandshakePayload::Finished),
         new_session_ticket().prop_map(HandshakePayload::NewSessionTicket),
+        certificate_status().prop_map(HandshakePayload::CertificateStatus),
         (
             any::<u8>().prop_filter("type has its own variant", |t| !HANDSHAKE_TYPED.contains(t)),
             bytes(0..=100)

@@ -838,6 +838,27 @@ fn run_with_min_rsa_bits(name: &str, min_rsa_bits: usize) -> Result<(), Certific
     verify_chain(&chain, &roots, &[], &opts).map(|_| ())
 }
 
+// RFC 5758 §3.2 / RFC 5480: an RSA leaf under an ECDSA intermediate (P-256
+// with ecdsa-with-SHA256, P-384 with ecdsa-with-SHA384), as real chains are
+// issued; `openssl verify` agrees (vectors/pki/gen.sh).
+#[test]
+fn accepts_rsa_leaves_under_ecdsa_p256_and_p384_intermediates() {
+    for name in ["ecdsa-p256-intermediate", "ecdsa-p384-intermediate"] {
+        assert_eq!(run(&entry(name)).map(|_| ()), Ok(()), "{name}");
+    }
+}
+
+// The same P-256 chain with the last octet of the leaf's ECDSA signature
+// flipped: bad_certificate (RFC 5246 §7.2.2 "signatures that did not verify").
+#[test]
+fn rejects_flipped_ecdsa_chain_signature_with_bad_signature() {
+    assert_rejects(
+        "ecdsa-bad-signature",
+        CertificateError::BadSignature,
+        AlertDescription::BadCertificate,
+    );
+}
+
 // NIST SP 800-57 / CA/B Forum BR §6.1.5: an RSA-1024 intermediate signing
 // the leaf is refused by default (OpenSSL 3.0's `verify` accepts it).
 #[test]

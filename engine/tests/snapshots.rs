@@ -136,5 +136,5 @@ fn snapshot_certificate_failures() {
         insta::assert_snapshot!(name, one(&cli));
         n += 1;
     }
-    assert_eq!(n, 57);
+    assert_eq!(n, 58);
 }

@@ -104,6 +104,9 @@ nc-email-inside|leaf-nc-email-in|int-nc-email|root||a.example.test|serverAuth|ch
 nc-email-outside|leaf-nc-email-out|int-nc-email|root||a.example.test|serverAuth|checkIfPresent|NameConstraintViolation|permitted subtree violation
 crl-without-number|leaf|int|root|root-crl,int-nonumber-crl|localhost|serverAuth|checkIfPresent|CrlMissingNumber|OK
 crl-critical-number|leaf|int|root|root-crl,int-critnumber-crl|localhost|serverAuth|checkIfPresent|CrlNumberCritical|unhandled critical CRL extension
+ecdsa-p256-intermediate|leaf-under-ec256|int-ec256|root||localhost|serverAuth|checkIfPresent|ok|OK
+ecdsa-p384-intermediate|leaf-under-ec384|int-ec384|root||localhost|serverAuth|checkIfPresent|ok|OK
+ecdsa-bad-signature|leaf-under-ec256-badsig|int-ec256|root||localhost|serverAuth|checkIfPresent|BadSignature|certificate signature failure
 expired-anchor|leaf-under-expired-root|int-under-expired-root|root-expired||localhost|serverAuth|checkIfPresent|TrustAnchorExpired|certificate has expired
 anchor-without-basic-constraints|leaf-under-nobc-root|int-under-nobc-root|root-nobc||localhost|serverAuth|checkIfPresent|TrustAnchorNotCa|OK
 '
@@ -877,6 +880,34 @@ generate_ec() {
   done
 }
 
+# ECDSA intermediates (issue 12 item 4): RSA leaves signed with
+# ecdsa-with-SHA256 by a P-256 CA and ecdsa-with-SHA384 by a P-384 CA, both
+# under the RSA root, and the P-256 one's leaf with its signature's last byte
+# flipped. Made when missing (or with --force); their rows are in CHAINS.
+generate_ecint() {
+  local O='/O=Gauntlet Test PKI'
+  local S=20260101000000Z E=20280101000000Z IS=20250601000000Z IE=20320101000000Z
+  if [ $FORCE = 0 ] && [ -f "$OUT/leaf-under-ec256-badsig.der" ]; then return; fi
+  echo "generating the ECDSA intermediates"
+  newca root-ec 1d00
+  for entry in int-ec256:P-256:sha256:3c00 int-ec384:P-384:sha384:3d00; do
+    IFS=: read -r name curve md serial <<<"$entry"
+    [ -f "$OUT/$name.key" ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:"$curve" \
+      -pkeyopt ec_param_enc:named_curve -out "$OUT/$name.key" 2>/dev/null
+    issue root-ec root "$name" "$O/CN=Gauntlet ECDSA $curve Intermediate CA" ca_ext $IS $IE
+    newca "$name" "$serial"
+    issue "$name" "$name" "leaf-under-${name#int-}" "$O/CN=localhost" leaf_ext $S $E -md "$md"
+  done
+  python3 - "$OUT/leaf-under-ec256.der" "$OUT/leaf-under-ec256-badsig.der" <<'EOF'
+import sys
+der = bytearray(open(sys.argv[1], "rb").read())
+der[-1] ^= 0x01  # the last octet of the ECDSA signature's s
+open(sys.argv[2], "wb").write(bytes(der))
+EOF
+  openssl x509 -inform DER -in "$OUT/leaf-under-ec256-badsig.der" -out "$OUT/leaf-under-ec256-badsig.pem"
+  cp "$OUT/leaf-under-ec256.key" "$OUT/leaf-under-ec256-badsig.key"
+}
+
 check_ec() {
   local fails=0
   for entry in $EC_LEAVES; do
@@ -906,6 +937,7 @@ elif [ ! -f "$OUT/$STRICT_LAST.der" ]; then
   generate_strict
 fi
 generate_ec
+generate_ecint
 # The manifest is the table above, rewritten every run (same table, same bytes).
 write_manifest
 echo "openssl verify at T=$T ($(date -u -d @$T +%FT%TZ)):"

@@ -97,6 +97,8 @@ pub(crate) struct Cert {
     pub name_constraints: Option<NameConstraints>,
     /// The first critical extension we do not process (RFC 5280 §4.2).
     pub unhandled_critical: Option<String>,
+    /// The SubjectPublicKeyInfo, DER (what an ECDSA signer's key is read from).
+    pub spki_der: Vec<u8>,
     /// The subjectPublicKey BIT STRING's value: what an OCSP CertID's
     /// issuerKeyHash and a byKey ResponderID hash (RFC 6960 §4.1.1).
     pub spki_key: Vec<u8>,
@@ -167,6 +169,7 @@ impl Cert {
             eku_critical: false,
             name_constraints: None,
             unhandled_critical: None,
+            spki_der: tbs.subject_pki.raw.to_vec(),
             spki_key: tbs.subject_pki.subject_public_key.data.to_vec(),
             ocsp_urls: Vec::new(),
             crl_urls: Vec::new(),

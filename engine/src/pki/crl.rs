@@ -111,9 +111,12 @@ impl Crl {
         }
     }
 
-    pub(crate) fn verify_signature(&self, key: &rsa::PublicKey) -> Result<(), CertificateError> {
+    pub(crate) fn verify_signature(
+        &self,
+        issuer: &super::cert::Cert,
+    ) -> Result<(), CertificateError> {
         let alg = self.sig_alg.clone()?;
-        signature::verify(alg, key, &self.tbs, &self.signature)
+        signature::verify_by(alg, issuer, &self.tbs, &self.signature)
             .map_err(|_| CertificateError::CrlBadSignature)
     }
 

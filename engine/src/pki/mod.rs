@@ -1,10 +1,10 @@
 //! X.509 certificate path building and validation (RFC 5280 §6, as TLS uses
-//! it): trust anchors, RSA signature checks (PKCS#1 v1.5 and PSS), validity at
-//! an injected time, basicConstraints/pathLen, keyUsage and extendedKeyUsage,
-//! name constraints, subjectAltName matching, RFC 5280 / CA/B Forum structure
-//! rules, and CRL revocation with CRL signature and freshness checks. What is
-//! not supported fails closed with a precise error (ECDSA signatures in the
-//! chain, for now: `UnsupportedSignatureAlgorithm`).
+//! it): trust anchors, RSA (PKCS#1 v1.5 and PSS) and ECDSA (P-256/P-384)
+//! signature checks, validity at an injected time, basicConstraints/pathLen,
+//! keyUsage and extendedKeyUsage, name constraints, subjectAltName matching,
+//! RFC 5280 / CA/B Forum structure rules, and revocation: CRLs (signature,
+//! freshness) and OCSP ([`ocsp`]: stapled or fetched by the caller). What is
+//! not supported fails closed with a precise error.
 //!
 //! Policy decisions (also in `vectors/pki/README.md`):
 //! - Names are compared byte for byte (issuer/subject DER), not after the
@@ -594,11 +594,9 @@ impl<'a> PathSearch<'a> {
         let alg = child.sig_alg.clone()?;
         // Every key that signs meets the RSA floor (before `rsa` sees it: it
         // refuses some small keys with a less precise error).
-        if let KeyInfo::Rsa { bits } = issuer.key_info {
-            check_rsa_bits(bits, self.min_rsa_bits)?;
-        }
-        let key = issuer.key.as_ref().map_err(Clone::clone)?;
-        signature::verify(alg, key, &child.tbs, &child.signature)?;
+        // An ECDSA signer must be on P-256 or P-384.
+        check_key(&issuer.key_info, self.min_rsa_bits)?;
+        signature::verify_by(alg, issuer, &child.tbs, &child.signature)?;
 
         issuer.check_critical_extensions()?;
         if is_anchor {
@@ -724,8 +722,7 @@ impl<'a> PathSearch<'a> {
         if issuer.key_usage.is_some_and(|ku| !ku.crl_sign) {
             return Err(CertificateError::CrlBadSignature);
         }
-        let key = issuer.key.as_ref().map_err(Clone::clone)?;
-        crl.verify_signature(key)?;
+        crl.verify_signature(issuer)?;
         crl.check_number()?;
         crl.check_freshness(self.now)
     }

@@ -243,11 +243,7 @@ pub(crate) fn verify_parsed(
     };
     check_signer_key(signer_key, opts.min_rsa_bits)?;
     let alg = parse_alg(basic.alg)?;
-    let key = signer_key
-        .key
-        .as_ref()
-        .map_err(|e| OcspError::Certificate(e.clone()))?;
-    signature::verify(alg, key, basic.tbs.raw, basic.signature)
+    signature::verify_by(alg, signer_key, basic.tbs.raw, basic.signature)
         .map_err(|_| OcspError::BadSignature)?;
 
     if let (Some(expected), Some(got)) = (opts.nonce, data.nonce) {
@@ -319,11 +315,7 @@ fn find_delegate<'c>(
     let alg = delegate.sig_alg.clone().map_err(|_| {
         OcspError::UnauthorizedSigner("the delegated responder's signature algorithm")
     })?;
-    let key = issuer
-        .key
-        .as_ref()
-        .map_err(|e| OcspError::Certificate(e.clone()))?;
-    signature::verify(alg, key, &delegate.tbs, &delegate.signature).map_err(|_| {
+    signature::verify_by(alg, issuer, &delegate.tbs, &delegate.signature).map_err(|_| {
         OcspError::UnauthorizedSigner("the delegated responder is not signed by the issuer")
     })?;
     if !delegate.ext_key_usage.is_some_and(|eku| eku.ocsp_signing) {

@@ -1,6 +1,8 @@
-//! Signature algorithms on certificates and CRLs, and their verification with
-//! the `rsa` crate: RSASSA-PKCS1-v1_5 with SHA-256/384/512 and RSASSA-PSS
-//! (RFC 4055) with MGF1 over the same hash. Everything else fails closed.
+//! Signature algorithms on certificates, CRLs and OCSP responses, and their
+//! verification: RSASSA-PKCS1-v1_5 with SHA-256/384/512 and RSASSA-PSS
+//! (RFC 4055) with MGF1 over the same hash (the `rsa` crate), and ECDSA
+//! with SHA-256/384/512 (RFC 5758 §3.2) by a P-256 or P-384 key (through
+//! `crypto::sig`). Everything else fails closed.
 
 use crate::error::CertificateError;
 use rsa::{BoxedUint, Pkcs1v15Sign, Pss, PublicKey};
@@ -9,6 +11,7 @@ use x509_parser::asn1_rs::{Any, Tag};
 use x509_parser::oid_registry::{
     Oid, OID_NIST_HASH_SHA256, OID_NIST_HASH_SHA384, OID_NIST_HASH_SHA512, OID_PKCS1_RSAENCRYPTION,
     OID_PKCS1_RSASSAPSS, OID_PKCS1_SHA256WITHRSA, OID_PKCS1_SHA384WITHRSA, OID_PKCS1_SHA512WITHRSA,
+    OID_SIG_ECDSA_WITH_SHA256, OID_SIG_ECDSA_WITH_SHA384, OID_SIG_ECDSA_WITH_SHA512,
 };
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
@@ -53,6 +56,7 @@ impl Hash {
 pub(crate) enum SigAlg {
     Pkcs1(Hash),
     Pss { hash: Hash, salt_len: usize },
+    Ecdsa(Hash),
 }
 
 fn unsupported(what: impl Into<String>) -> CertificateError {
@@ -66,13 +70,27 @@ fn null_or_absent(params: Option<&Any<'_>>) -> bool {
 }
 
 /// Maps an AlgorithmIdentifier to what we verify. Unknown or weak algorithms
-/// (SHA-1, MD5, ECDSA, ...) give `UnsupportedSignatureAlgorithm`.
-///
-/// ECDSA (ecdsa-with-SHA256/384, RFC 5758 §3.2) is where a `SigAlg::Ecdsa`
-/// arm goes once the shared signature-verification module lands; until then
-/// it fails closed here, naming the algorithm's OID.
+/// (SHA-1, MD5, ecdsa-with-SHA224, ...) give `UnsupportedSignatureAlgorithm`.
 pub(crate) fn parse_sig_alg(alg: &AlgorithmIdentifier<'_>) -> Result<SigAlg, CertificateError> {
     let oid = &alg.algorithm;
+    let ecdsa = if *oid == OID_SIG_ECDSA_WITH_SHA256 {
+        Some(Hash::Sha256)
+    } else if *oid == OID_SIG_ECDSA_WITH_SHA384 {
+        Some(Hash::Sha384)
+    } else if *oid == OID_SIG_ECDSA_WITH_SHA512 {
+        Some(Hash::Sha512)
+    } else {
+        None
+    };
+    if let Some(hash) = ecdsa {
+        // RFC 5758 §3.2: "the encoding MUST omit the parameters field".
+        if alg.parameters.is_some() {
+            return Err(CertificateError::BadEncoding(format!(
+                "parameters of {oid} must be absent"
+            )));
+        }
+        return Ok(SigAlg::Ecdsa(hash));
+    }
     let pkcs1 = if *oid == OID_PKCS1_SHA256WITHRSA {
         Some(Hash::Sha256)
     } else if *oid == OID_PKCS1_SHA384WITHRSA {
@@ -139,14 +157,48 @@ fn parse_pss(params: Option<&Any<'_>>) -> Result<SigAlg, CertificateError> {
     Ok(SigAlg::Pss { hash, salt_len })
 }
 
-/// Verifies `signature` over `msg`. Any failure is `BadSignature`.
-pub(crate) fn verify(
+/// Verifies `signature` over `msg` by `signer`'s key. Any failure, an
+/// algorithm that does not fit the key's kind included, is `BadSignature`.
+pub(crate) fn verify_by(
+    alg: SigAlg,
+    signer: &super::cert::Cert,
+    msg: &[u8],
+    signature: &[u8],
+) -> Result<(), CertificateError> {
+    match alg {
+        SigAlg::Ecdsa(hash) => {
+            let hash = match hash {
+                Hash::Sha256 => crate::crypto::sig::SigHash::Sha256,
+                Hash::Sha384 => crate::crypto::sig::SigHash::Sha384,
+                Hash::Sha512 => crate::crypto::sig::SigHash::Sha512,
+            };
+            crate::crypto::sig::verify(
+                &signer.spki_der,
+                crate::crypto::sig::Scheme::Ecdsa(hash),
+                msg,
+                signature,
+            )
+            .map_err(|_| CertificateError::BadSignature)
+        }
+        SigAlg::Pkcs1(_) | SigAlg::Pss { .. } => match &signer.key {
+            Ok(key) => verify(alg, key, msg, signature),
+            Err(_) if !matches!(signer.key_info, KeyInfo::Rsa { .. }) => {
+                Err(CertificateError::BadSignature)
+            }
+            Err(e) => Err(e.clone()),
+        },
+    }
+}
+
+/// Verifies an RSA `signature` over `msg`. Any failure is `BadSignature`.
+fn verify(
     alg: SigAlg,
     key: &PublicKey,
     msg: &[u8],
     signature: &[u8],
 ) -> Result<(), CertificateError> {
     let result = match alg {
+        SigAlg::Ecdsa(_) => return Err(CertificateError::BadSignature),
         SigAlg::Pkcs1(hash) => {
             let scheme = match hash {
                 Hash::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
