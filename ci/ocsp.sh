@@ -188,11 +188,14 @@ if grep -q "OCSP response: no response sent" <<<"$out" || ! grep -q "OCSP Respon
 else
   cell "openssl s_client (no -status) <- serve: no staple sent" FAIL "$(grep -i -A3 ocsp <<<"$out")"
 fi
-set +e
-out=$(timeout 20 gnutls-cli --ocsp --x509cafile "$TMP/ca.pem" -p "$port" 127.0.0.1 --sni-hostname localhost \
-  --verify-hostname localhost --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' </dev/null 2>&1)
-rc=$?
-set -e
+gnutls_ocsp() { # PORT: gnutls-cli --ocsp, which verifies the staple; sets out and rc
+  set +e
+  out=$(timeout 20 gnutls-cli --ocsp --x509cafile "$TMP/ca.pem" -p "$1" 127.0.0.1 --sni-hostname localhost \
+    --verify-hostname localhost --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' </dev/null 2>&1)
+  rc=$?
+  set -e
+}
+gnutls_ocsp "$port"
 if [ $rc -eq 0 ] && grep -qi "Handshake was completed" <<<"$out"; then
   cell "gnutls-cli --ocsp <- serve --ocsp-response good" pass ""
 else
@@ -202,11 +205,7 @@ stop_last
 
 port=$(free_port)
 serve leaf-revoked "$TMP/revoked.der" "$port"
-set +e
-out=$(timeout 20 gnutls-cli --ocsp --x509cafile "$TMP/ca.pem" -p "$port" 127.0.0.1 --sni-hostname localhost \
-  --verify-hostname localhost --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' </dev/null 2>&1)
-rc=$?
-set -e
+gnutls_ocsp "$port"
 if [ $rc -ne 0 ] && grep -qi "revoked" <<<"$out"; then
   cell "gnutls-cli --ocsp <- serve --ocsp-response revoked: refused" pass ""
 else

@@ -364,6 +364,60 @@ impl PkiVerifier {
     }
 }
 
+impl PkiVerifier {
+    /// What a caller may fetch for `chain`'s path (`pki::revocation_queries`
+    /// under this verifier's anchors and key floor).
+    pub fn revocation_queries(
+        &self,
+        chain: &[Vec<u8>],
+        server_name: &str,
+        now: UnixTime,
+    ) -> Result<Vec<crate::pki::StatusQuery>, CertificateError> {
+        let name = crate::pki::ServerName::parse(server_name)
+            .map_err(|_| CertificateError::NotValidForName)?;
+        crate::pki::revocation_queries(chain, &self.roots, &self.options(&name, None, &[], now))
+    }
+
+    /// [`ServerCertVerifier::verify`] with what the caller fetched: OCSP
+    /// responses, and CRLs besides `self.crls`.
+    pub fn verify_with_fetched(
+        &self,
+        chain: &[Vec<u8>],
+        server_name: &str,
+        ocsp_staple: Option<&[u8]>,
+        fetched_ocsp: &[crate::pki::FetchedOcsp],
+        fetched_crls: &[Vec<u8>],
+        now: UnixTime,
+    ) -> Result<(), CertificateError> {
+        let name = crate::pki::ServerName::parse(server_name)
+            .map_err(|_| CertificateError::NotValidForName)?;
+        let opts = self.options(&name, ocsp_staple, fetched_ocsp, now);
+        if fetched_crls.is_empty() {
+            return crate::pki::verify_chain(chain, &self.roots, &self.crls, &opts).map(|_| ());
+        }
+        let crls: Vec<Vec<u8>> = self.crls.iter().chain(fetched_crls).cloned().collect();
+        crate::pki::verify_chain(chain, &self.roots, &crls, &opts).map(|_| ())
+    }
+
+    fn options<'a>(
+        &self,
+        name: &'a crate::pki::ServerName,
+        ocsp_staple: Option<&'a [u8]>,
+        fetched_ocsp: &'a [crate::pki::FetchedOcsp],
+        now: UnixTime,
+    ) -> crate::pki::VerifyOptions<'a> {
+        crate::pki::VerifyOptions {
+            server_name: Some(name),
+            now: crate::pki::Time(now.0),
+            purpose: crate::pki::Purpose::ServerAuth,
+            revocation: self.revocation,
+            min_rsa_bits: self.min_rsa_bits,
+            ocsp_staple,
+            fetched_ocsp,
+        }
+    }
+}
+
 impl ServerCertVerifier for PkiVerifier {
     fn verify(
         &self,
@@ -372,22 +426,6 @@ impl ServerCertVerifier for PkiVerifier {
         ocsp_staple: Option<&[u8]>,
         now: UnixTime,
     ) -> Result<(), CertificateError> {
-        let name = crate::pki::ServerName::parse(server_name)
-            .map_err(|_| CertificateError::NotValidForName)?;
-        crate::pki::verify_chain(
-            chain,
-            &self.roots,
-            &self.crls,
-            &crate::pki::VerifyOptions {
-                server_name: Some(&name),
-                now: crate::pki::Time(now.0),
-                purpose: crate::pki::Purpose::ServerAuth,
-                revocation: self.revocation,
-                min_rsa_bits: self.min_rsa_bits,
-                ocsp_staple,
-                fetched_ocsp: &[],
-            },
-        )
-        .map(|_| ())
+        self.verify_with_fetched(chain, server_name, ocsp_staple, &[], &[], now)
     }
 }

@@ -216,6 +216,18 @@ pub fn client_config_with(
     crls: Option<&Path>,
     revocation: RevocationPolicy,
 ) -> Result<ClientConfig, String> {
+    Ok(ClientConfig::new(Arc::new(pki_verifier(
+        ca, crls, revocation,
+    )?)))
+}
+
+/// The engine's verifier over `ca` (default: the built-in root) and the
+/// CRLs in `crls`.
+fn pki_verifier(
+    ca: Option<&Path>,
+    crls: Option<&Path>,
+    revocation: RevocationPolicy,
+) -> Result<PkiVerifier, String> {
     let roots = match ca {
         Some(p) => load_certs(p)?,
         None => der_blocks(ROOT_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?,
@@ -227,7 +239,7 @@ pub fn client_config_with(
     let mut verifier =
         PkiVerifier::new(&roots, crls).map_err(|e| format!("trust anchors: {e:?}"))?;
     verifier.revocation = revocation;
-    Ok(ClientConfig::new(Arc::new(verifier)))
+    Ok(verifier)
 }
 
 /// Our client's verifier that also fetches OCSP and CRLs for the path
@@ -239,19 +251,8 @@ pub fn fetching_verifier(
     revocation: RevocationPolicy,
     fetch: crate::revocation::FetchOptions,
 ) -> Result<crate::revocation::FetchingVerifier, String> {
-    let roots = match ca {
-        Some(p) => load_certs(p)?,
-        None => der_blocks(ROOT_PEM, "CERTIFICATE").map_err(|e| format!("{e:?}"))?,
-    };
-    let crls = match crls {
-        Some(p) => load_crls(p)?,
-        None => Vec::new(),
-    };
     Ok(crate::revocation::FetchingVerifier {
-        roots: TrustAnchors::from_der(&roots).map_err(|e| format!("trust anchors: {e:?}"))?,
-        crls,
-        revocation,
-        min_rsa_bits: gauntlet_engine::pki::DEFAULT_MIN_RSA_BITS,
+        pki: pki_verifier(ca, crls, revocation)?,
         fetch,
         notes: std::sync::Mutex::new(Vec::new()),
     })

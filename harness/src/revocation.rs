@@ -9,11 +9,8 @@
 //! fails); an answer that arrives is judged by the engine, strictly.
 
 use base64::Engine as _;
-use gauntlet_engine::config::ServerCertVerifier;
-use gauntlet_engine::pki::{
-    self, ocsp, FetchedOcsp, Purpose, RevocationPolicy, ServerName, StatusQuery, Time,
-    TrustAnchors, VerifyOptions,
-};
+use gauntlet_engine::config::{PkiVerifier, ServerCertVerifier};
+use gauntlet_engine::pki::{self, ocsp, FetchedOcsp, RevocationPolicy, StatusQuery};
 use gauntlet_engine::{CertificateError, UnixTime};
 use std::fmt;
 use std::sync::Mutex;
@@ -198,13 +195,10 @@ fn crl_der(body: Vec<u8>) -> Vec<u8> {
     body
 }
 
-/// Our client's verifier with fetching: `pki::verify_chain` over the given
-/// CRLs, the staple, and what [`fetch`] brought for the path.
+/// Our client's verifier with fetching: the engine's [`PkiVerifier`] over
+/// the given CRLs, the staple, and what [`fetch`] brought for the path.
 pub struct FetchingVerifier {
-    pub roots: TrustAnchors,
-    pub crls: Vec<Vec<u8>>,
-    pub revocation: RevocationPolicy,
-    pub min_rsa_bits: usize,
+    pub pki: PkiVerifier,
     pub fetch: FetchOptions,
     /// The notes of the last validation's fetches (for `connect` to print).
     pub notes: Mutex<Vec<String>>,
@@ -213,9 +207,7 @@ pub struct FetchingVerifier {
 impl fmt::Debug for FetchingVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FetchingVerifier")
-            .field("roots", &self.roots.len())
-            .field("crls", &self.crls.len())
-            .field("revocation", &self.revocation)
+            .field("pki", &self.pki)
             .field("fetch", &self.fetch)
             .finish()
     }
@@ -229,20 +221,10 @@ impl ServerCertVerifier for FetchingVerifier {
         ocsp_staple: Option<&[u8]>,
         now: UnixTime,
     ) -> Result<(), CertificateError> {
-        let name = ServerName::parse(server_name).map_err(|_| CertificateError::NotValidForName)?;
-        let mut opts = VerifyOptions {
-            server_name: Some(&name),
-            now: Time(now.0),
-            purpose: Purpose::ServerAuth,
-            revocation: self.revocation,
-            min_rsa_bits: self.min_rsa_bits,
-            ocsp_staple,
-            fetched_ocsp: &[],
-        };
-        if self.revocation == RevocationPolicy::Off {
-            return pki::verify_chain(chain, &self.roots, &self.crls, &opts).map(|_| ());
+        if self.pki.revocation == RevocationPolicy::Off {
+            return self.pki.verify(chain, server_name, ocsp_staple, now);
         }
-        let mut queries = pki::revocation_queries(chain, &self.roots, &opts)?;
+        let mut queries = self.pki.revocation_queries(chain, server_name, now)?;
         // The staple answers for the leaf.
         if ocsp_staple.is_some() {
             queries.retain(|q| chain.first() != Some(&q.cert));
@@ -252,10 +234,14 @@ impl ServerCertVerifier for FetchingVerifier {
         if let Ok(mut notes) = self.notes.lock() {
             *notes = fetched.notes.clone();
         }
-        let mut crls = self.crls.clone();
-        crls.extend(fetched.crls);
-        opts.fetched_ocsp = &fetched.ocsp;
-        pki::verify_chain(chain, &self.roots, &crls, &opts).map(|_| ())
+        self.pki.verify_with_fetched(
+            chain,
+            server_name,
+            ocsp_staple,
+            &fetched.ocsp,
+            &fetched.crls,
+            now,
+        )
     }
 }
 

@@ -4,9 +4,9 @@
 //! answer, and each way of not answering, gives under soft- and hard-fail.
 #![allow(clippy::unwrap_used)]
 
-use gauntlet_engine::config::ServerCertVerifier;
+use gauntlet_engine::config::{PkiVerifier, ServerCertVerifier};
 use gauntlet_engine::error::OcspError;
-use gauntlet_engine::pki::{RevocationPolicy, TrustAnchors};
+use gauntlet_engine::pki::RevocationPolicy;
 use gauntlet_engine::{CertificateError, UnixTime};
 use gauntlet_harness::revocation::{FetchOptions, FetchingVerifier, OcspMethod};
 use std::io::{Read, Write};
@@ -110,11 +110,10 @@ fn responder(answer: Answer, n: usize) -> String {
 }
 
 fn verifier(policy: RevocationPolicy, url: String, crls: Vec<Vec<u8>>) -> FetchingVerifier {
+    let mut pki_verifier = PkiVerifier::new(&[pki("root.der")], crls).unwrap();
+    pki_verifier.revocation = policy;
     FetchingVerifier {
-        roots: TrustAnchors::from_der(&[pki("root.der")]).unwrap(),
-        crls,
-        revocation: policy,
-        min_rsa_bits: 2048,
+        pki: pki_verifier,
         fetch: FetchOptions {
             timeout: Duration::from_millis(800),
             method: OcspMethod::Post,

@@ -110,7 +110,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next element, which must carry `tag`.
-    pub fn expect(&mut self, tag: u8) -> Option<Tlv<'a>> {
+    pub fn tagged(&mut self, tag: u8) -> Option<Tlv<'a>> {
         let (tlv, rest) = read_tlv(self.rest)?;
         if tlv.tag != tag {
             return None;

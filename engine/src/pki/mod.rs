@@ -656,12 +656,12 @@ impl<'a> PathSearch<'a> {
     ) -> Result<(), CertificateError> {
         let mut usable = false;
         let mut first_error = None;
+        let mut opts = ocsp::OcspOptions::at(Time(u64::try_from(self.now).unwrap_or(0)));
+        opts.min_rsa_bits = self.min_rsa_bits;
         if let Some(response) = staple {
             // RFC 6066 §8: a staple the client asked for must be
             // satisfactory, whatever the policy; "unknown" is a status
             // (the responder does not know the certificate), not a defect.
-            let mut opts = ocsp::OcspOptions::at(Time(u64::try_from(self.now).unwrap_or(0)));
-            opts.min_rsa_bits = self.min_rsa_bits;
             let verified = ocsp::verify_parsed(response, cert, issuer, &opts)
                 .map_err(|e| CertificateError::BadStatusResponse(Box::new(e)))?;
             match verified.status {
@@ -673,8 +673,6 @@ impl<'a> PathSearch<'a> {
         // Fetched answers: one that names the certificate must verify, like
         // a CRL; an error status (tryLater, unauthorized, ...) is no answer,
         // as a responder that is down is.
-        let mut opts = ocsp::OcspOptions::at(Time(u64::try_from(self.now).unwrap_or(0)));
-        opts.min_rsa_bits = self.min_rsa_bits;
         for fetched in self.fetched_ocsp.iter().filter(|f| f.cert == cert.der) {
             match ocsp::verify_parsed(&fetched.response, cert, issuer, &opts) {
                 Ok(v) => match v.status {

@@ -58,8 +58,7 @@ const GENERALIZED_TIME: u8 = 0x18;
 const ID_PKIX_OCSP_BASIC: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 1, 1];
 /// id-pkix-ocsp-nonce, 1.3.6.1.5.5.7.48.1.2.
 const ID_PKIX_OCSP_NONCE: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 1, 2];
-/// Single extensions we understand: CRL reason is inside RevokedInfo, so
-/// none; response extensions: the nonce only.
+// The CertID hashes (RFC 6960 §4.1.1), as DER OID content.
 const OID_SHA1: &[u8] = &[0x2b, 0x0e, 3, 2, 0x1a];
 const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 1, 0x65, 3, 4, 2, 1];
 const OID_SHA384: &[u8] = &[0x60, 0x86, 0x48, 1, 0x65, 3, 4, 2, 2];
@@ -277,18 +276,9 @@ pub(crate) fn verify_parsed(
     })
 }
 
+/// The chain's key policy (`pki::check_key`) for whoever signs.
 fn check_signer_key(signer: &Cert, min_rsa_bits: usize) -> Result<(), OcspError> {
-    if let signature::KeyInfo::Rsa { bits } = signer.key_info {
-        if bits < min_rsa_bits || !bits.is_multiple_of(8) {
-            return Err(OcspError::Certificate(
-                CertificateError::RsaModulusTooSmall {
-                    bits,
-                    min: min_rsa_bits,
-                },
-            ));
-        }
-    }
-    Ok(())
+    super::check_key(&signer.key_info, min_rsa_bits).map_err(OcspError::Certificate)
 }
 
 /// The delegated responder the ResponderID names, checked per RFC 6960
@@ -362,7 +352,7 @@ fn parse_response(der: &[u8]) -> Result<Basic<'_>, OcspError> {
     }
     let mut c = Cursor::new(outer.content);
     let status = c
-        .expect(ENUMERATED)
+        .tagged(ENUMERATED)
         .ok_or_else(|| malformed("responseStatus"))?;
     let status = match status.content {
         [s] if *s < 0x80 => *s,
@@ -377,13 +367,13 @@ fn parse_response(der: &[u8]) -> Result<Basic<'_>, OcspError> {
     let bytes = bytes.ok_or_else(|| malformed("successful response without responseBytes"))?;
     let mut c = Cursor::new(bytes.content);
     let rb = c
-        .expect(SEQUENCE)
+        .tagged(SEQUENCE)
         .ok_or_else(|| malformed("ResponseBytes"))?;
     c.finish().ok_or_else(|| malformed("responseBytes"))?;
     let mut c = Cursor::new(rb.content);
-    let kind = c.expect(OID).ok_or_else(|| malformed("responseType"))?;
+    let kind = c.tagged(OID).ok_or_else(|| malformed("responseType"))?;
     let body = c
-        .expect(OCTET_STRING)
+        .tagged(OCTET_STRING)
         .ok_or_else(|| malformed("response"))?;
     c.finish().ok_or_else(|| malformed("ResponseBytes"))?;
     if kind.content != ID_PKIX_OCSP_BASIC {
@@ -397,12 +387,12 @@ fn parse_response(der: &[u8]) -> Result<Basic<'_>, OcspError> {
     }
     let mut c = Cursor::new(basic.content);
     let tbs = c
-        .expect(SEQUENCE)
+        .tagged(SEQUENCE)
         .ok_or_else(|| malformed("tbsResponseData"))?;
     let alg = c
-        .expect(SEQUENCE)
+        .tagged(SEQUENCE)
         .ok_or_else(|| malformed("signatureAlgorithm"))?;
-    let sig = c.expect(BIT_STRING).ok_or_else(|| malformed("signature"))?;
+    let sig = c.tagged(BIT_STRING).ok_or_else(|| malformed("signature"))?;
     let certs_tlv = c.optional(0xa0).map_err(|()| malformed("certs"))?;
     c.finish().ok_or_else(|| malformed("BasicOCSPResponse"))?;
     let signature = match sig.content.split_first() {
@@ -412,14 +402,14 @@ fn parse_response(der: &[u8]) -> Result<Basic<'_>, OcspError> {
     let mut certs = Vec::new();
     if let Some(t) = certs_tlv {
         let mut c = Cursor::new(t.content);
-        let seq = c.expect(SEQUENCE).ok_or_else(|| malformed("certs"))?;
+        let seq = c.tagged(SEQUENCE).ok_or_else(|| malformed("certs"))?;
         c.finish().ok_or_else(|| malformed("certs"))?;
         let mut c = Cursor::new(seq.content);
         while !c.is_empty() {
             if certs.len() == MAX_RESPONSE_CERTS {
                 return Err(OcspError::TooManyCertificates);
             }
-            let cert = c.expect(SEQUENCE).ok_or_else(|| malformed("certs"))?;
+            let cert = c.tagged(SEQUENCE).ok_or_else(|| malformed("certs"))?;
             certs.push(Cert::parse(cert.raw).map_err(OcspError::Certificate)?);
         }
     }
@@ -487,7 +477,7 @@ fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, OcspError> {
         0xa1 => {
             let mut n = Cursor::new(rid.content);
             let name = n
-                .expect(SEQUENCE)
+                .tagged(SEQUENCE)
                 .ok_or_else(|| malformed("responderID byName"))?;
             n.finish().ok_or_else(|| malformed("responderID byName"))?;
             ResponderId::ByName(name.raw)
@@ -495,7 +485,7 @@ fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, OcspError> {
         0xa2 => {
             let mut k = Cursor::new(rid.content);
             let hash = k
-                .expect(OCTET_STRING)
+                .tagged(OCTET_STRING)
                 .ok_or_else(|| malformed("responderID byKey"))?;
             k.finish().ok_or_else(|| malformed("responderID byKey"))?;
             ResponderId::ByKey(hash.content)
@@ -503,10 +493,10 @@ fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, OcspError> {
         _ => return Err(malformed("responderID")),
     };
     let produced = c
-        .expect(GENERALIZED_TIME)
+        .tagged(GENERALIZED_TIME)
         .ok_or_else(|| malformed("producedAt"))?;
     generalized_time(produced.content)?;
-    let list = c.expect(SEQUENCE).ok_or_else(|| malformed("responses"))?;
+    let list = c.tagged(SEQUENCE).ok_or_else(|| malformed("responses"))?;
     let exts = c
         .optional(0xa1)
         .map_err(|()| malformed("responseExtensions"))?;
@@ -519,7 +509,7 @@ fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, OcspError> {
             return Err(malformed("too many SingleResponses"));
         }
         let single = l
-            .expect(SEQUENCE)
+            .tagged(SEQUENCE)
             .ok_or_else(|| malformed("SingleResponse"))?;
         responses.push(parse_single(single.content)?);
     }
@@ -550,27 +540,27 @@ fn parse_response_data(content: &[u8]) -> Result<ResponseData<'_>, OcspError> {
 
 fn parse_single(content: &[u8]) -> Result<SingleResponse<'_>, OcspError> {
     let mut c = Cursor::new(content);
-    let id = c.expect(SEQUENCE).ok_or_else(|| malformed("certID"))?;
+    let id = c.tagged(SEQUENCE).ok_or_else(|| malformed("certID"))?;
     let mut i = Cursor::new(id.content);
     let alg = i
-        .expect(SEQUENCE)
+        .tagged(SEQUENCE)
         .ok_or_else(|| malformed("certID hashAlgorithm"))?;
     let name_hash = i
-        .expect(OCTET_STRING)
+        .tagged(OCTET_STRING)
         .ok_or_else(|| malformed("issuerNameHash"))?;
     let key_hash = i
-        .expect(OCTET_STRING)
+        .tagged(OCTET_STRING)
         .ok_or_else(|| malformed("issuerKeyHash"))?;
-    let serial = i.expect(INTEGER).ok_or_else(|| malformed("serialNumber"))?;
+    let serial = i.tagged(INTEGER).ok_or_else(|| malformed("serialNumber"))?;
     i.finish().ok_or_else(|| malformed("certID"))?;
     let mut a = Cursor::new(alg.content);
     let oid = a
-        .expect(OID)
+        .tagged(OID)
         .ok_or_else(|| malformed("certID hashAlgorithm"))?;
     // Parameters NULL or absent (RFC 5754 §2 allows both for SHA-2).
     if !a.is_empty() {
         let p = a
-            .expect(NULL)
+            .tagged(NULL)
             .ok_or_else(|| malformed("hashAlgorithm parameters"))?;
         if !p.content.is_empty() {
             return Err(malformed("hashAlgorithm parameters"));
@@ -586,7 +576,7 @@ fn parse_single(content: &[u8]) -> Result<SingleResponse<'_>, OcspError> {
         0xa1 => {
             let mut r = Cursor::new(st.content);
             let at = r
-                .expect(GENERALIZED_TIME)
+                .tagged(GENERALIZED_TIME)
                 .ok_or_else(|| malformed("revocationTime"))?;
             let at = generalized_time(at.content)?;
             let reason = match r
@@ -608,14 +598,14 @@ fn parse_single(content: &[u8]) -> Result<SingleResponse<'_>, OcspError> {
         _ => return Err(malformed("certStatus")),
     };
     let this = c
-        .expect(GENERALIZED_TIME)
+        .tagged(GENERALIZED_TIME)
         .ok_or_else(|| malformed("thisUpdate"))?;
     let this_update = generalized_time(this.content)?;
     let next_update = match c.optional(0xa0).map_err(|()| malformed("nextUpdate"))? {
         Some(t) => {
             let mut n = Cursor::new(t.content);
             let time = n
-                .expect(GENERALIZED_TIME)
+                .tagged(GENERALIZED_TIME)
                 .ok_or_else(|| malformed("nextUpdate"))?;
             n.finish().ok_or_else(|| malformed("nextUpdate"))?;
             Some(generalized_time(time.content)?)
@@ -651,7 +641,7 @@ type Extension<'a> = (&'a [u8], bool, &'a [u8]);
 fn extensions(explicit: &[u8]) -> Result<Vec<Extension<'_>>, OcspError> {
     let bad = || malformed("extensions");
     let mut c = Cursor::new(explicit);
-    let seq = c.expect(SEQUENCE).ok_or_else(bad)?;
+    let seq = c.tagged(SEQUENCE).ok_or_else(bad)?;
     c.finish().ok_or_else(bad)?;
     let mut out: Vec<Extension<'_>> = Vec::new();
     let mut c = Cursor::new(seq.content);
@@ -659,16 +649,16 @@ fn extensions(explicit: &[u8]) -> Result<Vec<Extension<'_>>, OcspError> {
         if out.len() == 32 {
             return Err(bad());
         }
-        let ext = c.expect(SEQUENCE).ok_or_else(bad)?;
+        let ext = c.tagged(SEQUENCE).ok_or_else(bad)?;
         let mut e = Cursor::new(ext.content);
-        let oid = e.expect(OID).ok_or_else(bad)?;
+        let oid = e.tagged(OID).ok_or_else(bad)?;
         // DER: the DEFAULT FALSE is never encoded, so only TRUE may appear.
         let critical = match e.optional(BOOLEAN).map_err(|()| bad())? {
             Some(b) if b.content == [0xff] => true,
             Some(_) => return Err(bad()),
             None => false,
         };
-        let value = e.expect(OCTET_STRING).ok_or_else(bad)?;
+        let value = e.tagged(OCTET_STRING).ok_or_else(bad)?;
         e.finish().ok_or_else(bad)?;
         // RFC 5280 §4.2 for certificates, and the same for OCSP: one of each.
         if out.iter().any(|(o, _, _)| *o == oid.content) {

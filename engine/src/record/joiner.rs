@@ -68,8 +68,10 @@ impl MessageLimits {
     /// bounds memory (OpenSSL's FINISHED_MAX_LENGTH), so a Finished of 13 to
     /// 64 bytes still gets the state's precise `TrailingData("verify_data")`.
     pub const MAX_FINISHED: usize = 64;
-    /// Types no state of ours awaits (CertificateVerify,
-    /// CertificateStatus, unassigned ones): the connection refuses them as
+    /// RFC 6066 §8 CertificateStatus: status_type 1 + OCSPResponse 3+n, with
+    /// n at most the engine's OCSP cap (`pki::ocsp::MAX_RESPONSE_LEN`).
+    pub const MAX_CERTIFICATE_STATUS: usize = 1 + 3 + crate::pki::ocsp::MAX_RESPONSE_LEN;
+    /// Types no state of ours awaits (CertificateVerify, unassigned ones): the connection refuses them as
     /// unexpected before their length matters; this cap (the former single
     /// 64 KiB cap) serves standalone users of the joiner, such as the
     /// harness replaying other stacks' transcripts.
@@ -87,6 +89,7 @@ impl MessageLimits {
             HandshakeType::ServerKeyExchange => Self::MAX_SERVER_KEY_EXCHANGE,
             HandshakeType::NewSessionTicket => Self::MAX_NEW_SESSION_TICKET,
             HandshakeType::Finished => Self::MAX_FINISHED,
+            HandshakeType::CertificateStatus => Self::MAX_CERTIFICATE_STATUS,
             _ => Self::MAX_OTHER,
         }
     }
@@ -263,6 +266,14 @@ mod tests {
         let mut j = HandshakeJoiner::default();
         j.push(&[1, 0x02, 0x01, 0x44]).unwrap();
         assert!(j.pop().unwrap().is_none());
+        // RFC 6066 §8: a CertificateStatus holds at most the OCSP cap.
+        let max = MessageLimits::MAX_CERTIFICATE_STATUS;
+        for (len, over) in [(max, false), (max + 1, true)] {
+            let mut j = HandshakeJoiner::default();
+            let l = u32::try_from(len).unwrap().to_be_bytes();
+            j.push(&[22, l[1], l[2], l[3]]).unwrap();
+            assert_eq!(j.pop().is_err(), over, "{len}");
+        }
     }
 
     #[test]
