@@ -72,6 +72,7 @@
 
 pub mod api;
 pub mod builtin;
+pub mod ca;
 pub mod capture;
 pub mod case;
 pub mod expectations;
