@@ -35,6 +35,7 @@ use crate::expectations::{glob_match, Expectations};
 use crate::peer::transport::{ByteLog, LogTotals, Recv, Transport};
 use crate::runner::{self, RunOptions};
 use crate::suites;
+pub use gauntlet_engine::pki::RevocationPolicy;
 use gauntlet_engine::{Connection, Event, Provider};
 use std::fmt::{self, Write as _};
 use std::io;
@@ -138,8 +139,11 @@ impl Reference {
     /// client.
     pub fn new() -> Result<Self, String> {
         let server = crate::builtin::server_config(None, None)?;
-        let mut client = crate::builtin::client_config(None, None)?;
-        client.suites = gauntlet_engine::config::ALL_SUITES.to_vec();
+        // Soft-fail, asking for staples and fetching, as `MemoryClient`.
+        let client = crate::builtin::reference_client_config(
+            RevocationPolicy::CheckIfPresent,
+            crate::target::MEMORY_FETCH_TIMEOUT,
+        )?;
         Ok(Self {
             server: Arc::new(server),
             client: Arc::new(client),
@@ -359,6 +363,7 @@ impl Transport for SessionTransport {
 struct Adapter<'a, T: TlsTarget> {
     target: Mutex<&'a mut T>,
     name: String,
+    policy: RevocationPolicy,
 }
 
 impl<T: TlsTarget> Adapter<'_, T> {
@@ -384,6 +389,14 @@ impl<T: TlsTarget> Connector for Adapter<'_, T> {
 }
 
 impl<T: TlsTarget> Acceptor for Adapter<'_, T> {
+    fn validation_time(&self) -> Option<u64> {
+        Some(pki::VALIDATION_TIME)
+    }
+
+    fn revocation_policy(&self) -> RevocationPolicy {
+        self.policy
+    }
+
     fn accept(&self) -> io::Result<Box<dyn Transport>> {
         self.session(Side::Client)
     }
@@ -469,6 +482,7 @@ pub struct Suite {
     jobs: usize,
     timeout: Duration,
     seed: u64,
+    revocation: RevocationPolicy,
 }
 
 #[derive(Clone, Debug)]
@@ -496,7 +510,17 @@ impl Suite {
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
             timeout: Duration::from_secs(10),
             seed: 0,
+            revocation: RevocationPolicy::CheckIfPresent,
         }
+    }
+
+    /// The revocation policy the target's client is set up with (soft-fail
+    /// unless said): it picks each `Revocation` case's expected outcome.
+    /// The cases' CA validates at [`pki::VALIDATION_TIME`], as the target's
+    /// client must.
+    pub fn revocation_policy(mut self, policy: RevocationPolicy) -> Self {
+        self.revocation = policy;
+        self
     }
 
     /// Only these families (see [`families`]); may be called again to add.
@@ -628,6 +652,7 @@ impl Suite {
         let adapter = Adapter {
             target: Mutex::new(target),
             name: name.clone(),
+            policy: self.revocation,
         };
         let opts = RunOptions {
             jobs: self.jobs,

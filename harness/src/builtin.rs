@@ -258,6 +258,29 @@ pub fn fetching_verifier(
     })
 }
 
+/// The reference client's config with a revocation policy: under soft- and
+/// hard-fail it asks for a staple and fetches OCSP and CRLs from the path's
+/// AIA and CDP URLs (as `connect` does), each fetch within `fetch_timeout`;
+/// every suite is offered (the scripted server picks each case's).
+pub fn reference_client_config(
+    policy: RevocationPolicy,
+    fetch_timeout: std::time::Duration,
+) -> Result<ClientConfig, String> {
+    let verifier = fetching_verifier(
+        None,
+        None,
+        policy,
+        crate::revocation::FetchOptions {
+            timeout: fetch_timeout,
+            ..Default::default()
+        },
+    )?;
+    let mut config = ClientConfig::new(Arc::new(verifier));
+    config.ocsp_stapling = policy != RevocationPolicy::Off;
+    config.suites = gauntlet_engine::config::ALL_SUITES.to_vec();
+    Ok(config)
+}
+
 /// A staple file for `serve --ocsp-response`: DER, one OCSPResponse
 /// SEQUENCE, non-empty and within CertificateStatus's 2^24-1 bytes and the
 /// engine's own cap (checked at start-up with a one-line error).

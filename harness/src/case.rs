@@ -5,6 +5,7 @@ use crate::peer::client::{self, ClientScript, SavedSession};
 use crate::peer::transport::{ByteLog, Transport};
 use crate::peer::{Ending, Milestone, Outcome};
 use gauntlet_engine::enums::AlertDescription;
+use gauntlet_engine::pki::RevocationPolicy;
 use gauntlet_engine::{Provider, Side};
 use std::fmt;
 use std::io;
@@ -99,7 +100,22 @@ impl TestCase {
     pub fn injected_at(&self) -> Milestone {
         match &self.script {
             Script::Client(c) => c.bugs.injected_at(),
+            // The CA's answers come with the hello flight (the staple, the
+            // chain's URLs) or after it (what the client fetches).
+            Script::Server(s) if s.revocation.is_some() => Milestone::Hello,
             Script::Server(s) => s.bugs.injected_at(),
+        }
+    }
+
+    /// What this case requires of a target with this revocation policy:
+    /// a revocation case's outcome for the policy, else `expect`.
+    pub fn expect_under(&self, policy: RevocationPolicy) -> &Expect {
+        match &self.script {
+            Script::Server(s) => match &s.revocation {
+                Some(r) => r.expect.under(policy),
+                None => &self.expect,
+            },
+            Script::Client(_) => &self.expect,
         }
     }
 
@@ -247,6 +263,17 @@ pub fn run_server_case(
 pub trait Acceptor: Send + Sync {
     fn accept(&self) -> io::Result<Box<dyn Transport>>;
     fn describe(&self) -> String;
+    /// When the client validates certificates (Unix seconds), for the CA's
+    /// responses; `None`: now, by the system clock.
+    fn validation_time(&self) -> Option<u64> {
+        None
+    }
+    /// The revocation policy the client is configured with (declared by
+    /// the user for a third-party client): it picks a revocation case's
+    /// expected outcome.
+    fn revocation_policy(&self) -> RevocationPolicy {
+        RevocationPolicy::CheckIfPresent
+    }
 }
 
 /// Runs one case against a client target.
@@ -266,6 +293,37 @@ pub fn run_client_case(
         );
     };
     let mut rng = Provider::from_seed(seed);
+    // A revocation case's CA issues its certificates and puts up its routes
+    // now, at the client's validation time; they go when `_staged` drops.
+    let mut staged_script;
+    let mut _staged = None;
+    let script: &crate::peer::server::ServerScript = match &script.revocation {
+        Some(plan) => {
+            let now = target.validation_time().unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            });
+            match crate::ca::scenario::stage(plan, now, &case.name) {
+                Ok(staged) => {
+                    staged_script = (**script).clone();
+                    staged_script.bugs.chain = Some(staged.chain.clone());
+                    if staged_script.bugs.certificate_status.is_none() {
+                        staged_script.bugs.certificate_status = staged.staple.clone();
+                    }
+                    _staged = Some(staged);
+                    &staged_script
+                }
+                Err(e) => {
+                    return (
+                        Outcome::ended(Ending::Io(format!("staging the CA: {e}")), 0),
+                        ByteLog::default(),
+                    )
+                }
+            }
+        }
+        None => script,
+    };
     match target.accept() {
         Ok(mut t) => {
             let outcome = crate::peer::server::run(t.as_mut(), script, &mut rng, timeout);

@@ -296,6 +296,13 @@ struct TestClientArgs {
     /// Text written to each client's standard input (`\r`, `\n`, `\t`, `\\` understood).
     #[arg(long, value_name = "TEXT")]
     stdin: Option<String>,
+    /// The client's revocation policy: with --builtin, how the reference
+    /// client is set up; for a client command, what its flags make it do
+    /// (off: no status asked or checked; soft: staple asked, OCSP/CRL
+    /// fetched, no status passes; hard: no status fails). It picks each
+    /// Revocation case's expected outcome.
+    #[arg(long, value_enum, default_value_t = Revocation::Soft)]
+    revocation: Revocation,
     #[command(flatten)]
     run: RunArgs,
     /// The client command ({port}: the scripted server's port).
@@ -422,6 +429,14 @@ enum Revocation {
     Off,
     Soft,
     Hard,
+}
+
+fn revocation_policy(r: Revocation) -> RevocationPolicy {
+    match r {
+        Revocation::Off => RevocationPolicy::Off,
+        Revocation::Soft => RevocationPolicy::CheckIfPresent,
+        Revocation::Hard => RevocationPolicy::RequireStatus,
+    }
 }
 
 fn parse_time(s: &str) -> Result<gauntlet_engine::UnixTime, String> {
@@ -572,11 +587,7 @@ fn connect(args: ConnectArgs) -> Result<(), Failure> {
     // Every flag and file is checked before anything connects.
     let timeout = secs(args.timeout, "timeout").map_err(Failure::Setup)?;
     let linger = secs(args.linger, "linger").map_err(Failure::Setup)?;
-    let policy = match args.revocation {
-        Revocation::Off => RevocationPolicy::Off,
-        Revocation::Soft => RevocationPolicy::CheckIfPresent,
-        Revocation::Hard => RevocationPolicy::RequireStatus,
-    };
+    let policy = revocation_policy(args.revocation);
     let fetch = gauntlet_harness::revocation::FetchOptions {
         timeout: secs(args.fetch_timeout, "fetch-timeout").map_err(Failure::Setup)?,
         method: args.ocsp_method,
@@ -1289,7 +1300,10 @@ fn test_client(args: TestClientArgs) -> ExitCode {
         Err(e) => return setup_error(e),
     };
     if args.builtin {
-        let target = match MemoryClient::builtin_with(args.provider) {
+        let target = match MemoryClient::builtin_with_policy(
+            args.provider,
+            revocation_policy(args.revocation),
+        ) {
             Ok(t) => t,
             Err(e) => return setup_error(e),
         };
@@ -1315,7 +1329,7 @@ fn test_client(args: TestClientArgs) -> ExitCode {
     let stdin = args.stdin.as_deref().map(unescape);
     // The client's start-up gets one timeout to connect; the case another.
     let target = match SpawnedClients::new(listen, cmd, timeout, stdin) {
-        Ok(t) => t,
+        Ok(t) => t.with_revocation_policy(revocation_policy(args.revocation)),
         Err(e) => return setup_error(e),
     };
     run_suite(

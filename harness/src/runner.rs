@@ -377,7 +377,11 @@ fn run_case(
             ByteLog::default(),
         ),
     };
-    let verdict = match judge(&case.expect, &outcome, case.injected_at()) {
+    let expect = match target {
+        Target::Client(a) => case.expect_under(a.revocation_policy()),
+        Target::Server(_) => &case.expect,
+    };
+    let verdict = match judge(expect, &outcome, case.injected_at()) {
         Verdict::Pass
             if probe.speaks_unprompted
                 && outcome.ending.is_some()
@@ -385,7 +389,7 @@ fn run_case(
         {
             Verdict::Fail(format!(
                 "expected {}, got {outcome}; but the target also speaks or closes before it is sent anything (probe connection), so an ending right after our hello says nothing",
-                case.expect
+                expect
             ))
         }
         other => other,
@@ -399,7 +403,7 @@ fn run_case(
         name: case.name.clone(),
         rfc: case.rfc,
         side: case.side,
-        expect: case.expect.clone(),
+        expect: expect.clone(),
         verdict,
         outcome,
         duration: start.elapsed(),
@@ -463,6 +467,14 @@ struct BudgetAcceptor<'a> {
 }
 
 impl Acceptor for BudgetAcceptor<'_> {
+    fn validation_time(&self) -> Option<u64> {
+        self.inner.validation_time()
+    }
+
+    fn revocation_policy(&self) -> gauntlet_engine::pki::RevocationPolicy {
+        self.inner.revocation_policy()
+    }
+
     fn accept(&self) -> io::Result<Box<dyn Transport>> {
         let t = self.inner.accept()?;
         Ok(Box::new(Deadlined {

@@ -7,6 +7,7 @@ use crate::case::{Acceptor, Connector};
 use crate::peer::transport::{
     engine_input, engine_output, ByteLog, MemoryTransport, Recv, TcpTransport, Transport,
 };
+use gauntlet_engine::pki::RevocationPolicy;
 use gauntlet_engine::{ClientConfig, Connection, Event, ServerConfig, UnixTime};
 use std::io;
 use std::net::SocketAddr;
@@ -134,6 +135,11 @@ pub const CLIENT_REQUEST: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 /// replay exactly and do not expire with the test certificates.
 pub const PKI_TIME: UnixTime = UnixTime(1_798_761_600);
 
+/// How long the in-memory client waits for each OCSP or CRL fetch: the
+/// CA's loopback responder answers in milliseconds, and a silent one must
+/// not outlast a case's budget (2 s in the tests).
+pub const MEMORY_FETCH_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// The reference client, in memory: each `accept` is a fresh engine client
 /// (its ClientHello already queued) that trusts the built-in root, sends
 /// `request` once its handshake completes and closes after the answer.
@@ -145,6 +151,7 @@ pub struct MemoryClient {
     request: Option<Vec<u8>>,
     counter: AtomicU64,
     crypto: Crypto,
+    policy: RevocationPolicy,
 }
 
 impl MemoryClient {
@@ -161,6 +168,7 @@ impl MemoryClient {
             request,
             counter: AtomicU64::new(0),
             crypto: Crypto::default(),
+            policy: RevocationPolicy::CheckIfPresent,
         }
     }
 
@@ -172,10 +180,15 @@ impl MemoryClient {
 
     /// As [`MemoryClient::builtin`], over `crypto`'s primitives.
     pub fn builtin_with(crypto: Crypto) -> Result<Self, String> {
-        let mut config = crate::builtin::client_config(None, None)?;
-        // Every suite, so the Ecdhe client cases reach it; the scripted
-        // server picks each case's suite.
-        config.suites = gauntlet_engine::config::ALL_SUITES.to_vec();
+        Self::builtin_with_policy(crypto, RevocationPolicy::CheckIfPresent)
+    }
+
+    /// As [`MemoryClient::builtin_with`], with this revocation policy: under
+    /// soft- and hard-fail it asks for a staple and fetches OCSP and CRLs
+    /// from the path's AIA and CDP URLs (as `connect` does), each fetch
+    /// within [`MEMORY_FETCH_TIMEOUT`].
+    pub fn builtin_with_policy(crypto: Crypto, policy: RevocationPolicy) -> Result<Self, String> {
+        let config = crate::builtin::reference_client_config(policy, MEMORY_FETCH_TIMEOUT)?;
         let mut c = Self::new(
             Arc::new(config),
             "localhost",
@@ -183,11 +196,20 @@ impl MemoryClient {
             Some(CLIENT_REQUEST.to_vec()),
         );
         c.crypto = crypto;
+        c.policy = policy;
         Ok(c)
     }
 }
 
 impl Acceptor for MemoryClient {
+    fn validation_time(&self) -> Option<u64> {
+        Some(self.now.0)
+    }
+
+    fn revocation_policy(&self) -> RevocationPolicy {
+        self.policy
+    }
+
     fn accept(&self) -> io::Result<Box<dyn Transport>> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let mut seed = [0x43u8; 32];

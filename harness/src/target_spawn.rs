@@ -124,9 +124,20 @@ pub struct SpawnedClients {
     cmd: PeerCommand,
     accept_timeout: Duration,
     stdin: Option<Vec<u8>>,
+    policy: gauntlet_engine::pki::RevocationPolicy,
 }
 
 impl SpawnedClients {
+    /// The revocation policy the client command's flags give it (what
+    /// its Revocation cases are judged by; soft-fail unless said).
+    pub fn with_revocation_policy(
+        mut self,
+        policy: gauntlet_engine::pki::RevocationPolicy,
+    ) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// `listen` must be loopback; with port 0 every case gets a fresh port
     /// (and cases can run in parallel). `stdin` is written to each client.
     pub fn new(
@@ -148,11 +159,16 @@ impl SpawnedClients {
             cmd,
             accept_timeout,
             stdin,
+            policy: Default::default(),
         })
     }
 }
 
 impl Acceptor for SpawnedClients {
+    fn revocation_policy(&self) -> gauntlet_engine::pki::RevocationPolicy {
+        self.policy
+    }
+
     fn accept(&self) -> io::Result<Box<dyn Transport>> {
         let listener = TcpListener::bind(self.listen)?;
         let port = listener.local_addr()?.port();

@@ -1,5 +1,5 @@
-//! Our client's revocation fetching (`harness::revocation`) against a
-//! loopback HTTP responder this test controls, with the OCSP responses of
+//! Our client's revocation fetching (`harness::revocation`) against the CA's
+//! loopback HTTP responder (`harness::ca::responder`), with the OCSP responses of
 //! vectors/ocsp.json (Python `cryptography`, valid at 2027-01-01): what each
 //! answer, and each way of not answering, gives under soft- and hard-fail.
 #![allow(clippy::unwrap_used)]
@@ -8,8 +8,8 @@ use gauntlet_engine::config::{PkiVerifier, ServerCertVerifier};
 use gauntlet_engine::error::OcspError;
 use gauntlet_engine::pki::RevocationPolicy;
 use gauntlet_engine::{CertificateError, UnixTime};
+use gauntlet_harness::ca::responder::{Behaviour, Reply, Responder};
 use gauntlet_harness::revocation::{FetchOptions, FetchingVerifier, OcspMethod};
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -38,75 +38,6 @@ fn vector(id: &str) -> Vec<u8> {
         .find(|c| c["id"] == id)
         .unwrap();
     hex::decode(case["response"].as_str().unwrap()).unwrap()
-}
-
-/// How the responder behaves.
-#[derive(Clone)]
-enum Answer {
-    Ok(Vec<u8>),
-    Status(u16),
-    /// Headers, then this many bytes of body, slowly enough to outlast no
-    /// timeout but big enough to pass any cap.
-    Huge(usize),
-    /// Accepts and says nothing for this long.
-    Silent(Duration),
-}
-
-/// A loopback HTTP responder answering up to `n` requests, then gone; its
-/// thread ends by itself (a 20 s accept deadline) even if nobody calls.
-fn responder(answer: Answer, n: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut served = 0;
-        while served < n && Instant::now() < deadline {
-            let Ok((mut s, _)) = listener.accept() else {
-                std::thread::sleep(Duration::from_millis(5));
-                continue;
-            };
-            served += 1;
-            s.set_nonblocking(false).unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-            let mut buf = [0u8; 8192];
-            let _ = s.read(&mut buf);
-            let _ = match &answer {
-                Answer::Ok(body) => s
-                    .write_all(
-                        format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .as_bytes(),
-                    )
-                    .and_then(|()| s.write_all(body)),
-                Answer::Status(code) => s.write_all(
-                    format!("HTTP/1.1 {code} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                        .as_bytes(),
-                ),
-                Answer::Huge(len) => {
-                    let head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
-                    );
-                    let chunk = vec![0x30u8; 64 * 1024];
-                    let mut r = s.write_all(head.as_bytes());
-                    let mut left = *len;
-                    while r.is_ok() && left > 0 {
-                        let k = left.min(chunk.len());
-                        r = s.write_all(&chunk[..k]);
-                        left -= k;
-                    }
-                    r
-                }
-                Answer::Silent(d) => {
-                    std::thread::sleep(*d);
-                    Ok(())
-                }
-            };
-        }
-    });
-    format!("http://{addr}")
 }
 
 fn verifier(policy: RevocationPolicy, url: String, crls: Vec<Vec<u8>>) -> FetchingVerifier {
@@ -141,19 +72,27 @@ fn root_crl() -> Vec<Vec<u8>> {
 // fetched response's; the responder was asked for both certificates).
 #[test]
 fn fetched_good_status_satisfies_hard_fail() {
-    let v = verifier(
-        HARD,
-        responder(Answer::Ok(vector("py-good")), 2),
-        root_crl(),
+    let r = Responder::start().unwrap();
+    r.route(
+        "/good/ocsp",
+        Behaviour::Reply(Reply::ocsp(vector("py-good"))),
     );
+    let v = verifier(HARD, r.url("/good/ocsp"), root_crl());
     assert_eq!(check(&v, "leaf"), Ok(()));
+    // The leaf's request came by POST (the intermediate names no responder).
+    let asked = r.requests("/good/");
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].method, "POST");
+    assert!(asked[0].body_len > 0);
 }
 
 #[test]
 fn fetched_revoked_status_is_refused_under_either_policy() {
+    let r = Responder::start().unwrap();
+    let answer = Reply::ocsp(vector("py-revoked-with-reason"));
+    r.route("/revoked/ocsp", Behaviour::Reply(answer));
     for policy in [SOFT, HARD] {
-        let url = responder(Answer::Ok(vector("py-revoked-with-reason")), 2);
-        let v = verifier(policy, url, root_crl());
+        let v = verifier(policy, r.url("/revoked/ocsp"), root_crl());
         assert_eq!(check(&v, "leaf-revoked"), Err(CertificateError::Revoked));
     }
 }
@@ -162,7 +101,12 @@ fn fetched_revoked_status_is_refused_under_either_policy() {
 // refused under soft-fail too.
 #[test]
 fn fetched_expired_response_is_refused_under_soft_fail() {
-    let v = verifier(SOFT, responder(Answer::Ok(vector("py-expired")), 2), vec![]);
+    let r = Responder::start().unwrap();
+    r.route(
+        "/expired/ocsp",
+        Behaviour::Reply(Reply::ocsp(vector("py-expired"))),
+    );
+    let v = verifier(SOFT, r.url("/expired/ocsp"), vec![]);
     assert_eq!(
         check(&v, "leaf"),
         Err(CertificateError::BadStatusResponse(Box::new(
@@ -180,21 +124,30 @@ fn no_answer_is_the_policys_call_and_never_a_hang() {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     };
-    let try_later = vector("py-status-try-later");
-    for (what, make) in [
+    let r = Responder::start().unwrap();
+    let try_later = Reply::ocsp(vector("py-status-try-later"));
+    let huge = Behaviour::Huge { len: 10 << 20 };
+    for (case, (what, behaviour)) in [
         ("down", None),
-        ("HTTP 500", Some(Answer::Status(500))),
-        ("tryLater", Some(Answer::Ok(try_later))),
-        ("10 MB", Some(Answer::Huge(10 * 1024 * 1024))),
-        ("silent", Some(Answer::Silent(Duration::from_secs(3)))),
-    ] {
+        ("HTTP 500", Some(Behaviour::Reply(Reply::status(500)))),
+        ("tryLater", Some(Behaviour::Reply(try_later))),
+        ("10 MB", Some(huge)),
+        ("silent", Some(Behaviour::Silent(Duration::from_secs(3)))),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         for (policy, want) in [
             (SOFT, Ok(())),
             (HARD, Err(CertificateError::RevocationStatusUnknown)),
         ] {
-            let url = match &make {
+            let prefix = format!("/{case}-{policy:?}/");
+            let url = match &behaviour {
                 None => closed.clone(),
-                Some(a) => responder(a.clone(), 2),
+                Some(b) => {
+                    r.route(&format!("{prefix}ocsp"), b.clone());
+                    r.url(&format!("{prefix}ocsp"))
+                }
             };
             let v = verifier(policy, url, root_crl());
             let start = Instant::now();
@@ -206,6 +159,9 @@ fn no_answer_is_the_policys_call_and_never_a_hang() {
                 start.elapsed()
             );
             assert!(!v.notes.lock().unwrap().is_empty() || what == "tryLater");
+            let asked = r.requests(&prefix).len();
+            assert_eq!(asked, usize::from(behaviour.is_some()), "{what} {policy:?}");
+            r.remove_prefix(&prefix);
         }
     }
 }

@@ -18,7 +18,7 @@ const ID_PKIX_OCSP_BASIC: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 1, 1];
 /// id-pkix-ocsp-nonce, 1.3.6.1.5.5.7.48.1.2.
 const ID_PKIX_OCSP_NONCE: &[u8] = &[0x2b, 6, 1, 5, 5, 7, 0x30, 1, 2];
 /// sha256WithRSAEncryption AlgorithmIdentifier, DER.
-const SHA256_WITH_RSA: &[u8] = &[
+pub(crate) const SHA256_WITH_RSA: &[u8] = &[
     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
 ];
 /// An OID under a private arc, for the unknown critical extension.

@@ -64,6 +64,14 @@ pub fn certificate(chain: &[Vec<u8>]) -> Vec<u8> {
     handshake_msg(11, &body)
 }
 
+/// CertificateStatus with an OCSP response (RFC 6066 §8).
+pub fn certificate_status(response: &[u8]) -> Vec<u8> {
+    let mut body = vec![1];
+    body.extend_from_slice(&(response.len() as u32).to_be_bytes()[1..]);
+    body.extend_from_slice(response);
+    handshake_msg(22, &body)
+}
+
 /// ServerHelloDone (RFC 5246 §7.4.5).
 pub fn server_hello_done() -> Vec<u8> {
     handshake_msg(14, &[])

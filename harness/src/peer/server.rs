@@ -107,6 +107,22 @@ pub struct ServerBugs {
     /// (ServerHello … ServerHelloDone, Finished) to go in records of at
     /// most this many bytes (at least 1) instead of 2^14.
     pub max_fragment: Option<usize>,
+    /// Certificate status, if set, causes an empty status_request in
+    /// ServerHello and a CertificateStatus (status_type ocsp) carrying
+    /// these OCSPResponse bytes after Certificate, when the client offered
+    /// status_request (RFC 6066 §8). What the bytes say is the case's
+    /// fault (a revoked, stale or foreign response), or none.
+    pub certificate_status: Option<Vec<u8>>,
+    /// Unsolicited status, if true, causes the status_request answer and
+    /// the CertificateStatus of `certificate_status` to be sent even when
+    /// the client did not offer status_request (RFC 6066 §8: the server
+    /// MUST NOT).
+    pub unsolicited_status: bool,
+    /// Status without ack, if true, causes the CertificateStatus of
+    /// `certificate_status` to be sent, whether or not the client asked,
+    /// without the status_request answer in ServerHello (RFC 6066 §8: only
+    /// a server that sent it may send CertificateStatus).
+    pub status_without_ack: bool,
 }
 
 impl ServerBugs {
@@ -137,6 +153,9 @@ impl ServerBugs {
             ske_count,
             ske_group: _,
             max_fragment,
+            certificate_status,
+            unsolicited_status,
+            status_without_ack,
         } = self;
         let hello = server_version.is_some()
             || cipher_suite.is_some()
@@ -152,6 +171,9 @@ impl ServerBugs {
             || ske_signature.is_some()
             || ske_count.is_some()
             || max_fragment.is_some()
+            || certificate_status.is_some()
+            || *unsolicited_status
+            || *status_without_ack
             || *ccs == ServerCcsBug::Early;
         let change_cipher_spec = *app_data_before_finished
             || matches!(ccs, ServerCcsBug::Skip | ServerCcsBug::Payload(_));
@@ -187,6 +209,9 @@ pub struct ServerScript {
     /// Signs ServerKeyExchange in an ECDHE suite (the leaf's RSA key).
     pub signer: Option<ServerSigner>,
     pub bugs: ServerBugs,
+    /// The CA of a revocation case (`suites::revocation`): staged when the
+    /// case runs, it supplies the chain and the staple.
+    pub revocation: Option<Arc<crate::ca::scenario::RevocationScript>>,
 }
 
 impl std::fmt::Debug for ServerScript {
@@ -211,6 +236,7 @@ impl ServerScript {
             key: c.key,
             signer: c.signer,
             bugs: ServerBugs::default(),
+            revocation: None,
         })
     }
 
@@ -260,6 +286,8 @@ struct Hello {
     /// True if the ClientHello asked for secure renegotiation (RFC 5746
     /// §3.4: the extension or the SCSV).
     secure_renegotiation: bool,
+    /// True if the ClientHello carried status_request (RFC 6066 §8).
+    status_request: bool,
 }
 
 fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<Hello, Ending> {
@@ -275,8 +303,10 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
     let mut groups = None;
     let mut signature_algorithms = Vec::new();
     let mut point_formats = false;
+    let mut status_request = false;
     for e in ch.extensions.iter().flatten() {
         match e {
+            ClientExtension::StatusRequest(_) => status_request = true,
             ClientExtension::EcPointFormats(_) => point_formats = true,
             ClientExtension::SupportedGroups(g) => groups = Some(g.iter().map(|g| g.0).collect()),
             ClientExtension::SignatureAlgorithms(a) => {
@@ -304,6 +334,7 @@ fn read_client_hello(wire: &mut Wire<'_>, transcript: &mut Vec<u8>) -> Result<He
         groups,
         signature_algorithms,
         point_formats,
+        status_request,
     })
 }
 
@@ -360,6 +391,17 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         // ec_point_formats with ours: [uncompressed].
         exts.push((ExtensionType::EcPointFormats.0, vec![1, 0]));
     }
+    // RFC 6066 §8: the empty status_request in ServerHello promises the
+    // CertificateStatus that follows Certificate.
+    let staple = match &b.certificate_status {
+        Some(r) if hello.status_request || b.unsolicited_status || b.status_without_ack => {
+            Some(r.clone())
+        }
+        _ => None,
+    };
+    if staple.is_some() && b.extensions.is_none() && !b.status_without_ack {
+        exts.push((ExtensionType::StatusRequest.0, vec![]));
+    }
     exts.extend(b.extra_extensions.iter().cloned());
     let sh = build::server_hello(
         b.server_version.unwrap_or(0x0303),
@@ -393,6 +435,15 @@ fn run_inner(wire: &mut Wire<'_>, script: &ServerScript, rng: &mut Provider) -> 
         &b.mutations,
         max,
     )?;
+    if let Some(response) = &staple {
+        wire.send_handshake(
+            &mut transcript,
+            HsMsg::Certificate,
+            &build::certificate_status(response),
+            &[],
+            max,
+        )?;
+    }
     let kx = if ecdhe {
         Some(send_server_key_exchange(
             wire,

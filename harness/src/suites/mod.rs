@@ -40,6 +40,7 @@ pub mod kx;
 mod messages;
 mod records;
 mod renegotiation;
+mod revocation;
 pub mod rsa_kx;
 
 use crate::case::TestCase;
@@ -52,6 +53,7 @@ pub fn all() -> Vec<TestCase> {
     messages::cases(&mut cases);
     client_role::cases(&mut cases);
     certificates::cases(&mut cases);
+    revocation::cases(&mut cases);
     ccs::cases(&mut cases);
     records::cases(&mut cases);
     client_hello::cases(&mut cases);
@@ -130,6 +132,7 @@ mod tests {
             ("Renegotiation-Client", 2),
             ("Renegotiation-Server", 7),
             ("Resume-Server", 4),
+            ("Revocation-Client", 68),
             ("RsaKx-Server", 53),
             ("SeparateWrites-Server", 4),
             ("ServerHello-Client", 21),
@@ -144,7 +147,7 @@ mod tests {
         .collect();
         assert_eq!(counts, expected);
         let server = all().iter().filter(|c| c.side == Side::Server).count();
-        assert_eq!((server, all().len() - server), (2544, 999));
+        assert_eq!((server, all().len() - server), (2544, 1067));
     }
 
     #[test]
