@@ -187,3 +187,37 @@ peer_versions() {
   echo "go:      $(go version 2>/dev/null || echo missing)"
   echo "wolfssl: $(sed -n 's/^#define LIBWOLFSSL_VERSION_STRING *"\(.*\)"/\1/p' /usr/include/wolfssl/version.h 2>/dev/null || echo missing)"
 }
+
+# peer_client_revocation IMPL: IMPL's client (as peer_client IMPL 009c) with
+# its certificate-status checks on, as each stack documents them, and
+# peer_revocation_policy IMPL: the policy those flags give (off, soft or
+# hard; what `gauntlet test-client --revocation` is told). The
+# Revocation-Client cases' CA puts AIA/CDP URLs in the chain it serves.
+#   openssl: -status asks for a staple, which s_client prints and never
+#            acts on; s_client fetches nothing (-crl_download works only
+#            with -crl_check, which wants a CRL for every certificate).
+#   gnutls:  --ocsp asks for a staple and verifies it; without one it asks
+#            the leaf's AIA responder itself ("unknown" passes, a failed
+#            fetch ends the process); no CRLs.
+#   nss:     -T asks for a staple; tstclnt's certificate hook does not check
+#            it (-O -F check only after the handshake, in the exit code).
+#   java:    com.sun.net.ssl.checkRevocation with OCSP and CRL distribution
+#            points on (java.security ocsp.enable via a properties file):
+#            PKIX without SOFT_FAIL, so hard.
+#   mbedtls: no status_request, no CRL fetching: off.
+# openssl, gnutls and nss are judged as the soft clients their flags ask
+# for; what they do instead is listed in their expectations files.
+peer_revocation_policy() { case $1 in java) echo hard ;; mbedtls) echo off ;; *) echo soft ;; esac; }
+peer_client_revocation() {
+  local impl=$1 line
+  line=$(peer_client "$impl" 009c) || return 1
+  case $impl in
+    openssl) echo "$line -status" ;;
+    gnutls) echo "${line% 127.0.0.1} --ocsp 127.0.0.1" ;;
+    nss) echo "$line -T" ;;
+    java)
+      printf 'ocsp.enable=true\n' >"$PEERDIR/java-revocation.security"
+      echo "${line/java -cp/java -Dcom.sun.net.ssl.checkRevocation=true -Dcom.sun.security.enableCRLDP=true -Djdk.tls.client.enableStatusRequestExtension=true -Djava.security.properties=$PEERDIR/java-revocation.security -cp}" ;;
+    *) echo "$line" ;;
+  esac
+}
