@@ -13,11 +13,12 @@
 #     also needs the root's CRL for the intermediate) and, for
 #     leaf-revoked, the revoked one (refused: certificate_revoked);
 #     --revocation off completes against the revoked one (nothing checked);
-# (c) our client fetching: `connect --revocation soft|hard --ocsp-url` an
-#     responder answering with `openssl ocsp -index` (ci/ocsp-responder.py), POST and GET: the good leaf
-#     passes, the revoked one is refused; with the responder down soft-fail
-#     passes and hard-fail refuses;
-# (b) our server: `gauntlet serve --ocsp-response` to `openssl s_client
+# (b) our client fetching: `connect --revocation soft|hard --ocsp-url` to a
+#     loopback responder (ci/ocsp-responder.py) answering with `openssl ocsp
+#     -index`, POST and GET: the good leaf passes, the revoked one is
+#     refused; with the responder down soft-fail passes and hard-fail
+#     refuses;
+# (c) our server: `gauntlet serve --ocsp-response` to `openssl s_client
 #     -status` (which prints the staple: "Cert Status: good") and to
 #     `gnutls-cli --ocsp` (which verifies the staple and completes), and the
 #     revoked staple refused by gnutls-cli.
@@ -119,7 +120,7 @@ client_cell "connect --revocation hard <- s_server -status_file revoked" leaf-re
 client_cell "connect --revocation off <- s_server -status_file revoked" leaf-revoked "$TMP/revoked.der" off ok
 client_cell "connect --revocation soft <- s_server, staple of another leaf" leaf "$TMP/revoked.der" soft "NoMatchingResponse"
 
-# ---- (c) our client fetching from an OCSP responder whose answers `openssl
+# ---- (b) our client fetching from an OCSP responder whose answers `openssl
 # ocsp -index` makes (ci/ocsp-responder.py carries them over HTTP on loopback)
 # (the test PKI's leaves carry no AIA, so --ocsp-url names it; the
 # intermediate's status is the root's CRL where hard-fail needs it).
@@ -164,7 +165,7 @@ down="http://127.0.0.1:$(free_port)"
 fetch_cell "connect --revocation soft, responder down: passes" leaf soft "$down" ok
 fetch_cell "connect --revocation hard, responder down: refused" leaf hard "$down" "RevocationStatusUnknown" --crl "$PKI/root-crl.pem"
 
-# ---- (b) our server stapling to openssl s_client -status and gnutls-cli --ocsp
+# ---- (c) our server stapling to openssl s_client -status and gnutls-cli --ocsp
 serve() { # LEAF STAPLE PORT
   cat "$PKI/$1.pem" "$PKI/int.pem" >"$TMP/chain.pem"
   "$BIN" serve --listen "127.0.0.1:$3" --cert "$TMP/chain.pem" --key "$PKI/$1.key" \
