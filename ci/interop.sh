@@ -122,7 +122,6 @@ words_of() {
 }
 
 # --- prerequisites ----------------------------------------------------------------
-missing=0
 for impl in "${impls[@]}"; do
   case " ${PEER_IMPLS[*]} ${ECDHE_ONLY_IMPLS[*]} " in *" $impl "*) ;; *) echo "interop.sh: unknown implementation $impl" >&2; exit 2 ;; esac
 done
@@ -131,16 +130,7 @@ if ! "$REPO/interop/setup.sh" "$PEERDIR"; then
   echo "interop.sh: interop/setup.sh failed (peers installed? ci/interop-install.sh)" >&2
   exit 1
 fi
-for impl in "${impls[@]}"; do
-  for pp in $(peer_programs "$impl"); do
-    prog=${pp%%:*} pkg=${pp##*:}
-    if ! command -v "$prog" >/dev/null 2>&1 && [ ! -x "$prog" ]; then
-      echo "interop.sh: $impl needs $prog (package $pkg): run ci/interop-install.sh" >&2
-      missing=1
-    fi
-  done
-done
-[ $missing = 0 ] || exit 1
+peer_require interop.sh "${impls[@]}" || exit 1
 
 if [ -z "${GAUNTLET:-}" ]; then
   echo "== cargo build -p gauntlet-harness"

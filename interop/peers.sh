@@ -221,3 +221,20 @@ peer_client_revocation() {
     *) echo "$line" ;;
   esac
 }
+
+# peer_require WHO IMPL...: prints "WHO: IMPL needs PROG (package PKG)" for
+# every program of peer_programs that is missing; fails if one is.
+peer_require() {
+  local who=$1 impl pp prog pkg missing=0
+  shift
+  for impl in "$@"; do
+    for pp in $(peer_programs "$impl"); do
+      prog=${pp%%:*} pkg=${pp##*:}
+      if ! command -v "$prog" >/dev/null 2>&1 && [ ! -x "$prog" ]; then
+        echo "$who: $impl needs $prog (package $pkg): run ci/interop-install.sh" >&2
+        missing=1
+      fi
+    done
+  done
+  return $missing
+}
